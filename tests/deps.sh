@@ -1,0 +1,38 @@
+#!/bin/sh
+# deps.sh - install the Debian packages mxwall's build, tests, benchmarks
+# and demo need.  Idempotent: packages already installed are skipped, and
+# nothing is fetched when all are present.  Must run as root.
+set -eu
+
+PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+linux-libc-dev pkg-config libc-ares-dev libpcre2-dev libpcap-dev
+libcmocka-dev libnftables-dev nftables iproute2 postfix postfix-pcre
+rbldnsd dnsmasq-base swaks libio-socket-inet6-perl valgrind
+libclang-rt-14-dev tcpdump xdp-tools postfwd"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$missing; run 'make deps' as root" >&2
+	exit 1
+fi
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" |
+	debconf-set-selections
+apt-get -o DPkg::Lock::Timeout=600 update -q
+# xdp-tools and postfwd are only for side-by-side benchmarks: never fatal.
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
+	$(echo "$missing" | tr ' ' '\n' | grep -vx -e xdp-tools -e postfwd) \
+	</dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
+	xdp-tools postfwd </dev/null || echo "deps: warning: xdp-tools/postfwd not installed: benchmarks will skip them"
