@@ -14,6 +14,7 @@
 #   ctl/*.c        the ctl tool; ctl/mxwallctl.c holds main()
 #   tests/unit/test_*.c   one cmocka suite each, linked with both archives
 #   bench/bench_*.c       one benchmark program each
+#   tests/tools/*.c       helper programs the integration suites drive
 # Linux-only sources wrap their whole body in #if MXWALL_LINUX; with
 # WITH_LINUX=0 they compile to nothing and libbpf/libnftables are not linked.
 
@@ -31,7 +32,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-CPPFLAGS += -D_GNU_SOURCE -Ilib -Ibpf -Idaemon -I$(BUILD) \
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Ibpf -Idaemon -Ictl -I$(BUILD) \
 	-DMXWALL_VERSION='"$(VERSION)"' -DMXWALL_LINUX=$(WITH_LINUX)
 LIBS := -lcares -lpcre2-8 -lpcap
 ifeq ($(WITH_LINUX),1)
@@ -47,12 +48,14 @@ DAEMON_SRCS := $(filter-out daemon/mxwalld.c,$(wildcard daemon/*.c))
 CTL_SRCS := $(filter-out ctl/mxwallctl.c,$(wildcard ctl/*.c))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard bench/bench_*.c)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TESTS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+TOOLS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 
 ifeq ($(WITH_LINUX),1)
 SKEL := $(BUILD)/mxwall.skel.h
@@ -62,7 +65,7 @@ endif
 PROGS := $(BUILD)/mxwalld $(BUILD)/mxwallctl
 
 .PHONY: all deps check bench demo portable install clean format fuzz
-all: $(BPF_OBJ) $(SKEL) $(PROGS) $(TESTS) $(BENCHES)
+all: $(BPF_OBJ) $(SKEL) $(PROGS) $(TESTS) $(BENCHES) $(TOOLS)
 
 deps:
 	@sh tests/deps.sh
@@ -104,6 +107,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) -Wno-missing-field-initializers \
 		$(LDFLAGS) -o $@ $< $(ARCHIVES) $(LIBS) -lcmocka
+
+$(BUILD)/tools/%: tests/tools/%.c $(ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(ARCHIVES) $(LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(ARCHIVES)
 	@mkdir -p $(@D)

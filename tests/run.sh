@@ -15,7 +15,8 @@ set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
 pat=${MXWALL_TESTS:-}
-log=$top/build/test-logs
+B=${BUILD:-build}
+log=$top/$B/test-logs
 mkdir -p "$log"
 
 suites_ok=0 suites_failed=0 suites_skipped=0 failed_names=""
@@ -45,18 +46,18 @@ run_suite() {
 }
 
 # Unit suites, normal build.
-for t in build/tests/test_*; do
+for t in $B/tests/test_*; do
 	[ -x "$t" ] || continue
 	run_suite "unit-$(basename "$t")" "$t"
 done
 
 # Unit suites under sanitizers.
 case "unit-asan" in *"$pat"*)
-	if make -s BUILD=build-asan SANITIZE=address,undefined CC=clang \
+	if make -s BUILD=$B-asan SANITIZE=address,undefined CC=clang \
 	    $(ls tests/unit/test_*.c 2>/dev/null |
-	      sed 's|tests/unit/\(.*\)\.c|build-asan/tests/\1|') \
+	      sed "s|tests/unit/\(.*\)\.c|$B-asan/tests/\1|") \
 	    >"$log/asan-build.log" 2>&1; then
-		for t in build-asan/tests/test_*; do
+		for t in $B-asan/tests/test_*; do
 			[ -x "$t" ] || continue
 			run_suite "asan-$(basename "$t")" env \
 			    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
