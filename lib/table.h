@@ -1,0 +1,94 @@
+/*
+ * table.h - Postfix lookup tables as mxwall reads them.
+ *
+ * A table is named "type:path" as in Postfix; the types are
+ *   regexp:FILE   regexp_table(5): POSIX extended expressions (regcomp);
+ *   pcre:FILE     pcre_table(5), with pcre2 and bounded match/depth;
+ *   cidr:FILE     cidr_table(5), IPv4 and IPv6 prefixes;
+ *   static:TEXT   every key gives TEXT (static:{text with spaces});
+ *   inline:{k=v, ...}           exact keys (case-insensitive);
+ *   regexp:{ {rule}, ... }, pcre:{...}, cidr:{...}   rules inline.
+ * A key's meaning is exactly what `postmap -q KEY type:path` gives.
+ *
+ * table_open() reads and checks the whole table; on any error it returns
+ * NULL and writes one line naming the file, the line and what is wrong,
+ * ending in ": table not loaded" ("/etc/mxwall/client_check, line 3:
+ * missing closing "/": table not loaded"). A rule with an error is never
+ * dropped or replaced by a match-everything rule: the table is refused.
+ *
+ * Lookups never block and never allocate after the first few calls;
+ * results point into memory owned by the table and stay valid until the
+ * next lookup in the same table or table_free (the daemon is
+ * single-threaded). A pcre match that hits the match or depth limit
+ * counts as no match and is logged once per rule.
+ */
+#ifndef MXWALL_TABLE_H
+#define MXWALL_TABLE_H
+
+#include <stddef.h>
+
+struct table;
+
+enum table_type {
+	TABLE_REGEXP,
+	TABLE_PCRE,
+	TABLE_CIDR,
+	TABLE_STATIC,
+	TABLE_INLINE,
+};
+
+/*
+ * struct table_result - what one lookup found (all owned by the table).
+ *   value  the rule's result with $N substituted ("REJECT dynamic ...");
+ *   file   the table's file, or the "type:{...}" spec for inline tables;
+ *   line   the line the rule starts on (1-based; for inline tables the
+ *          rule's position in the list);
+ *   rule   the rule as written, continuation lines joined by one space.
+ */
+struct table_result {
+	const char *value;
+	const char *file;
+	int line;
+	const char *rule;
+};
+
+/* Size for error buffers: enough for a path and a reason. */
+#define TABLE_ERR_MAX 1024
+
+/* table_open - read and compile spec; NULL with err filled on error. */
+struct table *table_open(const char *spec, char *err, size_t errlen);
+
+/*
+ * table_lookup - look key up, first matching rule wins. Returns 1 and
+ * fills *res, 0 when no rule matches, -1 on a lookup error (a pcre limit
+ * hit: logged once per rule; treat as no match).
+ */
+int table_lookup(struct table *t, const char *key, struct table_result *res);
+
+/* table_free - close t (NULL is fine). */
+void table_free(struct table *t);
+
+/* table_name - "type:path" as opened. */
+const char *table_name(const struct table *t);
+
+enum table_type table_type(const struct table *t);
+
+/* struct table_list - tables in the order one parameter lists them. */
+struct table_list {
+	int n;
+	struct table **t;
+};
+
+/*
+ * table_list_open - open every "type:path" in value (separated by commas
+ * and/or white space; "{...}" kept whole). NULL with err filled (the
+ * first failing table's error) if any fails; an empty value gives a list
+ * with n == 0.
+ */
+struct table_list *table_list_open(const char *value, char *err,
+				   size_t errlen);
+
+/* table_list_free - close every table and free the list (NULL is fine). */
+void table_list_free(struct table_list *tl);
+
+#endif
