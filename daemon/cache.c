@@ -395,7 +395,7 @@ int cache_action_parse(const char *s)
 	int i;
 
 	for (i = 1; i < 3; i++)
-		if (strcmp(s, action_names[i]) == 0)
+		if (action_names[i] && strcmp(s, action_names[i]) == 0)
 			return i;
 	return -1;
 }

@@ -51,6 +51,7 @@
  *   action    DAEMON_ALLOW or DAEMON_BLOCK (daemon.h);
  *   origin    enum daemon_origin;
  *   flags     CACHE_*;
+ *   kreason   the kernel's reason code (MX_REASON_*, bpf/mxwall.h);
  *   score     DNSBL score, clamped to int16;
  *   decided   Unix seconds;
  *   expires   Unix seconds; 0 = never;
@@ -61,7 +62,7 @@ struct cache_entry {
 	uint8_t action;
 	uint8_t origin;
 	uint8_t flags;
-	uint8_t spare;
+	uint8_t kreason;
 	int16_t score;
 	uint32_t decided;
 	uint32_t expires;

@@ -38,10 +38,10 @@ struct evloop;
 struct mx_config;
 struct eval;
 
-/* What a verdict does. */
+/* What a verdict does (numbered as MX_ACT_* and VERDICT_* are). */
 enum daemon_action {
-	DAEMON_ALLOW = 1, /* pass, and stop asking until expiry */
-	DAEMON_BLOCK = 2, /* drop in the kernel (or count, in observe mode) */
+	DAEMON_BLOCK = 1, /* drop in the kernel (or count, in observe mode) */
+	DAEMON_ALLOW = 2, /* pass, and stop asking until expiry */
 };
 
 /* Where a verdict came from; kept in the cache and the snapshot. */
