@@ -26,6 +26,14 @@ const struct ctl_command ctl_commands[] = {
 	  CTL_CHANGES },
 	{ "detach", "IFACE", "detach the kernel program from an interface",
 	  cmd_detach, CTL_CHANGES },
+	{ "config", "[--man]",
+	  "print the effective configuration (with where each value comes "
+	  "from)", cmd_config, 0 },
+	{ "query", "TYPE:FILE KEY... | TYPE:FILE -",
+	  "look keys up in a table, as postmap -q", cmd_query, 0 },
+	{ "import-postfix", "MAIN.CF",
+	  "print an mxwall.conf made from a Postfix main.cf",
+	  cmd_import_postfix, 0 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 

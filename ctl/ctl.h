@@ -63,5 +63,11 @@ int cmd_allow(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_forget(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_list(struct ctl_ctx *ctx, int argc, char **argv);
 int cmd_stats(struct ctl_ctx *ctx, int argc, char **argv);
+/* ctl/cmd_query.c: look keys up in a table, as postmap -q. */
+int cmd_query(struct ctl_ctx *ctx, int argc, char **argv);
+/* ctl/cmd_import.c: Postfix main.cf -> mxwall.conf. */
+int cmd_import_postfix(struct ctl_ctx *ctx, int argc, char **argv);
+/* ctl/cmd_config.c: the effective configuration. */
+int cmd_config(struct ctl_ctx *ctx, int argc, char **argv);
 
 #endif

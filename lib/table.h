@@ -43,7 +43,9 @@ enum table_type {
  *   file   the table's file, or the "type:{...}" spec for inline tables;
  *   line   the line the rule starts on (1-based; for inline tables the
  *          rule's position in the list);
- *   rule   the rule as written, continuation lines joined by one space.
+ *   rule   the rule's logical line as Postfix reads it: continuation
+ *          lines appended as they are (their leading white space kept,
+ *          the newline dropped), trailing white space removed.
  */
 struct table_result {
 	const char *value;
@@ -90,5 +92,44 @@ struct table_list *table_list_open(const char *value, char *err,
 
 /* table_list_free - close every table and free the list (NULL is fine). */
 void table_list_free(struct table_list *tl);
+
+/*
+ * Logical lines, shared by the table readers and the mxwall.conf parser
+ * (Postfix readllines(3) semantics): a line whose first non-blank byte is
+ * '#', or that is blank, is skipped and does not end the logical line
+ * before it; a line that starts with white space continues the previous
+ * logical line (appended as it is, without the newline); any other line
+ * starts a new one.
+ *
+ * struct lline - one logical line.
+ *   text  NUL-terminated copy (malloc'd, owned by the array);
+ *   line  the physical line it starts on, 1-based.
+ */
+struct lline {
+	char *text;
+	int line;
+};
+
+/* Longest logical line accepted, in bytes. */
+#define LLINE_MAX 65536
+
+/*
+ * lline_split - split len bytes of buf (the contents of name) into
+ * logical lines. 0 with *out (free with lline_free) and *n set, or -1
+ * with err filled ("NAME, line N: WHAT") for a NUL byte, a logical line
+ * longer than LLINE_MAX, or a continuation line with nothing before it.
+ */
+int lline_split(const char *name, const char *buf, size_t len,
+		struct lline **out, int *n, char *err, size_t errlen);
+
+void lline_free(struct lline *v, int n);
+
+/*
+ * read_file - the whole of path into a malloc'd buffer (NUL-terminated,
+ * *len bytes before the NUL), at most max bytes. NULL with err filled
+ * ("PATH: cannot open: WHY") on failure.
+ */
+char *read_file(const char *path, size_t max, size_t *len, char *err,
+		size_t errlen);
 
 #endif
