@@ -115,7 +115,10 @@ struct daemon_status {
 /* Return non-zero to stop the walk. */
 typedef int (*daemon_verdict_cb)(const struct daemon_verdict *v, void *arg);
 
-/* Called once when a pending evaluation finishes (see daemon_client). */
+/*
+ * Called once when a pending evaluation finishes (see daemon_client); v is
+ * NULL when nothing was decided (e.g. a temporary DNS failure): DUNNO.
+ */
 typedef void (*daemon_done_cb)(const struct daemon_verdict *v, void *arg);
 
 /* daemon_client() results. */
@@ -199,5 +202,46 @@ int daemon_snapshot_now(struct daemon *d);
 
 /* daemon_stop - leave the event loop; main writes the snapshot and exits. */
 void daemon_stop(struct daemon *d);
+
+/*
+ * For main (mxwalld.c) and the daemon's own modules only.
+ *
+ * daemon_create - as root: open the backend (load, attach, pin), restore
+ * the snapshot and the kernel table into the cache and the cache into
+ * the kernel, create the verdict engine. Takes cfg over on success. NULL
+ * with the reason in err.
+ * daemon_start - signals (signalfd), ring buffer, sweeper and snapshot
+ * timers on the loop. 0, or -1 with the reason in err.
+ * daemon_free - write the snapshot and release everything (the kernel
+ * table and its pins stay).
+ */
+struct backend;
+struct daemon *daemon_create(struct mx_config *cfg, const char *config_path,
+			     char *err, size_t errlen);
+int daemon_start(struct daemon *d, char *err, size_t errlen);
+void daemon_free(struct daemon *d);
+struct backend *daemon_backend(struct daemon *d);
+
+/* notify.c: sd_notify(3) without libsystemd; no-op without NOTIFY_SOCKET. */
+void notify_send(const char *state);
+
+/*
+ * privs.c: privs_drop - switch to user (uid, gid, supplementary groups)
+ * keeping only the capabilities the backend still needs (see privs.c);
+ * 0, or -1 with the reason in err. Does nothing when not root.
+ */
+int privs_drop(const char *user, const char *backend, char *err,
+	       size_t errlen);
+
+/*
+ * observe_pcap.c: a SYN capture on the protected ports that calls
+ * daemon_observe for each new client, for the nft, pf and none backends.
+ * pcap_observer_start opens it (as root) on every configured interface
+ * ("any" when none is configured); -1 with the reason in err.
+ */
+struct pcap_observer;
+struct pcap_observer *pcap_observer_start(struct daemon *d, char *err,
+					  size_t errlen);
+void pcap_observer_free(struct pcap_observer *po);
 
 #endif
