@@ -1222,35 +1222,6 @@ enum table_type table_type(const struct table *t)
 	return t->type;
 }
 
-/*
- * table_list_next - the next "type:path" word of a parameter value at
- * *pp: separated by commas and white space, "{...}" kept whole. Returns
- * a malloc'd word, or NULL at the end (or *bad set on unbalanced '{').
- */
-static char *table_list_next(const char **pp, bool *bad)
-{
-	const char *p = *pp, *start;
-	int level = 0;
-
-	while (*p == ',' || t_space((unsigned char)*p))
-		p++;
-	if (*p == 0)
-		return NULL;
-	start = p;
-	for (; *p; p++) {
-		if (*p == '{')
-			level++;
-		else if (*p == '}' && level > 0)
-			level--;
-		else if (level == 0 && (*p == ',' || t_space((unsigned char)*p)))
-			break;
-	}
-	if (level > 0)
-		*bad = true;
-	*pp = p;
-	return strndup(start, (size_t)(p - start));
-}
-
 /* table_list_open - see table.h. */
 struct table_list *table_list_open(const char *value, char *err,
 				   size_t errlen)
@@ -1265,7 +1236,7 @@ struct table_list *table_list_open(const char *value, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	while ((word = table_list_next(&p, &bad)) != NULL) {
+	while ((word = lline_word(&p, &bad)) != NULL) {
 		if (bad) {
 			snprintf(err, errlen, "%s: missing \"}\": table not "
 				 "loaded", word);

@@ -25,6 +25,7 @@
 #ifndef MXWALL_TABLE_H
 #define MXWALL_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct table;
@@ -123,6 +124,14 @@ int lline_split(const char *name, const char *buf, size_t len,
 		struct lline **out, int *n, char *err, size_t errlen);
 
 void lline_free(struct lline *v, int n);
+
+/*
+ * lline_word - the next word of a list value at *pp (Postfix list syntax:
+ * words separated by commas and/or white space, a "{...}" group kept
+ * whole with its braces). Returns a malloc'd word and advances *pp, or
+ * NULL at the end; *unbalanced is set when a '{' is never closed.
+ */
+char *lline_word(const char **pp, bool *unbalanced);
 
 /*
  * read_file - the whole of path into a malloc'd buffer (NUL-terminated,

@@ -168,3 +168,29 @@ fail:
 	free(buf);
 	return NULL;
 }
+
+/* lline_word - see table.h. */
+char *lline_word(const char **pp, bool *unbalanced)
+{
+	const char *p = *pp, *start;
+	int level = 0;
+
+	while (*p == ',' || lline_space((unsigned char)*p))
+		p++;
+	if (*p == 0)
+		return NULL;
+	start = p;
+	for (; *p; p++) {
+		if (*p == '{')
+			level++;
+		else if (*p == '}' && level > 0)
+			level--;
+		else if (level == 0 &&
+			 (*p == ',' || lline_space((unsigned char)*p)))
+			break;
+	}
+	if (level > 0)
+		*unbalanced = true;
+	*pp = p;
+	return strndup(start, (size_t)(p - start));
+}
