@@ -207,13 +207,30 @@ usage:
 	return cmd ? ctl_usage(cmd) : CTL_ERROR;
 }
 
+/*
+ * via_daemon - while mxwalld runs, it makes the change (so its cache
+ * stays in step with the maps) and answers; CTL_NODAEMON otherwise.
+ */
+static int via_daemon(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	return ctl_daemon_call(ctx, argc, argv);
+}
+
 int cmd_block(struct ctl_ctx *ctx, int argc, char **argv)
 {
+	int r = via_daemon(ctx, argc, argv);
+
+	if (r != CTL_NODAEMON)
+		return r;
 	return set_verdicts(ctx, argc, argv, MX_ACT_BLOCK);
 }
 
 int cmd_allow(struct ctl_ctx *ctx, int argc, char **argv)
 {
+	int r = via_daemon(ctx, argc, argv);
+
+	if (r != CTL_NODAEMON)
+		return r;
 	return set_verdicts(ctx, argc, argv, MX_ACT_ALLOW);
 }
 
@@ -226,6 +243,9 @@ int cmd_forget(struct ctl_ctx *ctx, int argc, char **argv)
 
 	if (argc < 2)
 		return ctl_usage(ctl_find("forget"));
+	if ((ok = via_daemon(ctx, argc, argv)) != CTL_NODAEMON)
+		return ok;
+	ok = 0;
 	k = open_maps(ctx, argv[0]);
 	if (!k)
 		return CTL_ERROR;
@@ -317,6 +337,9 @@ int cmd_list(struct ctl_ctx *ctx, int argc, char **argv)
 		st.want = MX_ACT_ALLOW;
 	else if (argc == 2)
 		return ctl_usage(ctl_find("list"));
+	if ((r = via_daemon(ctx, argc, argv)) != CTL_NODAEMON)
+		return r;
+	r = CTL_OK;
 	k = open_maps(ctx, argv[0]);
 	if (!k)
 		return CTL_ERROR;
@@ -357,6 +380,8 @@ int cmd_stats(struct ctl_ctx *ctx, int argc, char **argv)
 
 	if (argc > 2 || (argc == 2 && !prom))
 		return ctl_usage(ctl_find("stats"));
+	if ((r = via_daemon(ctx, argc, argv)) != CTL_NODAEMON)
+		return r;
 	k = open_maps(ctx, argv[0]);
 	if (!k)
 		return CTL_ERROR;

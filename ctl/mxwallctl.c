@@ -3,6 +3,9 @@
  * command from the table in commands.c.
  *
  *   mxwallctl [-c FILE | -s SOCKET] [--json] COMMAND [ARGS...]
+ *
+ * Exit status: 0 ok, 1 error (or usage), 2 "not all matched"; see
+ * mxwallctl(8), whose SYNOPSIS the test suite checks against the table.
  */
 #include "ctl.h"
 
@@ -51,5 +54,7 @@ int main(int argc, char **argv)
 	cmd = ctl_find(argv[i]);
 	if (!cmd)
 		return CTL_ERROR;
+	/* Handlers and the daemon see the full name, not the prefix. */
+	argv[i] = (char *)cmd->name;
 	return cmd->run(&ctx, argc - i, argv + i);
 }

@@ -425,7 +425,8 @@ static int cmd_test(struct control_conn *c)
 /*
  * struct change_args - block/allow/forget arguments.
  *   addrs, n    the ADDR[/LEN] words;
- *   ttl         seconds; DAEMON_TTL_FOREVER when --ttl is not given;
+ *   ttl         seconds; 0 (block_ttl/allow_ttl) when --ttl is not
+ *               given, DAEMON_TTL_FOREVER for --ttl never;
  *   reason      --reason TEXT or NULL.
  */
 struct change_args {
@@ -446,7 +447,7 @@ static int change_parse(struct control_conn *c, bool options,
 	int i;
 
 	memset(ca, 0, sizeof(*ca));
-	ca->ttl = DAEMON_TTL_FOREVER;
+	ca->ttl = 0;
 	ca->addrs = calloc((size_t)c->req.argc, sizeof(char *));
 	if (!ca->addrs)
 		return control_fail(c, CTLPROTO_ERROR, "out of memory"), -1;
@@ -454,14 +455,19 @@ static int change_parse(struct control_conn *c, bool options,
 		char *w = c->req.argv[i];
 
 		if (options && strcmp(w, "--ttl") == 0 &&
-		    i + 1 < c->req.argc) {
+		    i + 1 < c->req.argc &&
+		    strcmp(c->req.argv[i + 1], "never") == 0) {
+			ca->ttl = DAEMON_TTL_FOREVER;
+			i++;
+		} else if (options && strcmp(w, "--ttl") == 0 &&
+			   i + 1 < c->req.argc) {
+			secs = 0;
+			why = "must be positive";
 			if (config_duration(c->req.argv[++i], &secs, &why) < 0
 			    || secs <= 0 || secs >= DAEMON_TTL_FOREVER) {
 				control_fail(c, CTLPROTO_ERROR, "%s: --ttl "
 					     "\"%s\": %s", c->req.argv[0],
-					     c->req.argv[i],
-					     secs <= 0 ? "must be positive"
-						       : why);
+					     c->req.argv[i], why);
 				return -1;
 			}
 			ca->ttl = (uint32_t)secs;
@@ -482,7 +488,7 @@ static int change_parse(struct control_conn *c, bool options,
 	return 0;
 }
 
-/* change_answer - "2/3 addresses added." and its status. */
+/* change_answer - "2/3 addresses blocked." and its status. */
 static void change_answer(struct control_conn *c, int done, int n,
 			  const char *verb)
 {
@@ -544,7 +550,7 @@ static int cmd_set(struct control_conn *c, bool block)
 	}
 	if (c->req.json)
 		json_array_end(&c->j);
-	change_answer(c, done, ca.n, "added");
+	change_answer(c, done, ca.n, block ? "blocked" : "allowed");
 out:
 	free(ca.addrs);
 	return CONTROL_DONE;
