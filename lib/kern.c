@@ -343,6 +343,7 @@ static void set_sizes(struct kern *k, const struct kern_opts *o)
 		k->skel->maps.events,
 	};
 	uint32_t want[M__N] = { 0 }, got;
+	bool explicit[M__N] = { false };
 	char path[PATH_MAX];
 	int i;
 
@@ -351,9 +352,14 @@ static void set_sizes(struct kern *k, const struct kern_opts *o)
 		o->max_prefixes ? o->max_prefixes : 1u << 17;
 	want[M_RECENT] = o->max_recent ? o->max_recent : 1u << 16;
 	want[M_EVENTS] = o->ring_bytes ? o->ring_bytes : 1u << 20;
+	explicit[M_V4] = explicit[M_V6] = o->max_verdicts != 0;
+	explicit[M_ALLOW4] = explicit[M_ALLOW6] = o->max_prefixes != 0;
+	explicit[M_BLOCK4] = explicit[M_BLOCK6] = o->max_prefixes != 0;
+	explicit[M_RECENT] = o->max_recent != 0;
+	explicit[M_EVENTS] = o->ring_bytes != 0;
 	for (i = 0; i < M__N; i++) {
 		got = pinned_max_entries(k->pin_path, map_names[i]);
-		if (got && want[i] && got != want[i])
+		if (got && explicit[i] && got != want[i])
 			msg_warn("%s/%s: pinned with %u entries, configured "
 				 "%u: keeping %u until the pins are removed",
 				 k->pin_path, map_names[i], got, want[i], got);
@@ -1126,6 +1132,14 @@ out:
 	return r;
 }
 
+int kern_prog_fd(struct kern *k, enum kern_mode m)
+{
+	if (!k->skel)
+		return -EBADF;
+	return bpf_program__fd(m == KERN_MODE_TC ? k->skel->progs.mxwall_tc :
+						   k->skel->progs.mxwall_xdp);
+}
+
 int kern_events_fd(struct kern *k)
 {
 	return k->rb ? ring_buffer__epoll_fd(k->rb) : -EBADF;
@@ -1255,6 +1269,11 @@ bool kern_observe(struct kern *k)
 int kern_counters(struct kern *k, uint64_t out[MX_CNT__MAX])
 {
 	memset(out, 0, sizeof(uint64_t) * MX_CNT__MAX);
+	return -ENOTSUP;
+}
+
+int kern_prog_fd(struct kern *k, enum kern_mode m)
+{
 	return -ENOTSUP;
 }
 

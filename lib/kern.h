@@ -204,6 +204,12 @@ int kern_events_consume(struct kern *k,
 			void (*cb)(const struct mx_event *ev, void *arg),
 			void *arg);
 
+/*
+ * kern_prog_fd - the loaded XDP program (KERN_MODE_TC: the TC one), for
+ * BPF_PROG_TEST_RUN in tests and benchmarks; -EBADF without a program.
+ */
+int kern_prog_fd(struct kern *k, enum kern_mode m);
+
 /* kern_now_ns - CLOCK_BOOTTIME in ns, the kernel's expiry clock. */
 uint64_t kern_now_ns(void);
 
