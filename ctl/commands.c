@@ -88,3 +88,39 @@ const struct ctl_command *ctl_find(const char *name)
 			"(%d commands start with it)\n", name, n);
 	return NULL;
 }
+
+/* man_escape - text for troff: '-' as "\-", '\' as "\e". */
+static void man_escape(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-')
+			fputs("\\-", fp);
+		else if (*s == '\\')
+			fputs("\\e", fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+void ctl_man_synopsis(FILE *fp)
+{
+	const struct ctl_command *c;
+
+	fputs(".SH SYNOPSIS\n.nf\n", fp);
+	fputs("\\fBmxwallctl\\fR [\\fB\\-c\\fR \\fIFILE\\fR | "
+	      "\\fB\\-s\\fR \\fISOCKET\\fR] [\\fB\\-\\-json\\fR] "
+	      "\\fICOMMAND\\fR [\\fIARGS\\fR...]\n", fp);
+	fputs("\\fBmxwallctl \\-\\-help\\fR | \\fB\\-\\-version\\fR\n.sp\n",
+	      fp);
+	for (c = ctl_commands; c->name; c++) {
+		fputs("\\fBmxwallctl\\fR [\\fIoptions\\fR] \\fB", fp);
+		man_escape(fp, c->name);
+		fputs("\\fR", fp);
+		if (*c->args) {
+			fputc(' ', fp);
+			man_escape(fp, c->args);
+		}
+		fputc('\n', fp);
+	}
+	fputs(".fi\n", fp);
+}

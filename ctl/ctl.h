@@ -17,6 +17,7 @@
 #define MXWALL_CTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 enum { CTL_OK = 0, CTL_ERROR = 1, CTL_NOMATCH = 2 };
 
@@ -58,6 +59,13 @@ int ctl_usage(const struct ctl_command *cmd);
 
 /* ctl_find - exact name, alias or unique prefix; NULL (and says why). */
 const struct ctl_command *ctl_find(const char *name);
+
+/*
+ * ctl_man_synopsis - the SYNOPSIS section of mxwallctl(8) in troff, from
+ * the table (".SH SYNOPSIS" to just before the next section). The test
+ * suite checks docs/mxwallctl.8 holds exactly this text.
+ */
+void ctl_man_synopsis(FILE *fp);
 
 /*
  * ctl/daemon_call.c: talking to mxwalld over the control socket.

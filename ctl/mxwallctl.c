@@ -40,6 +40,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--help") == 0 ||
 			 strcmp(argv[i], "-h") == 0)
 			return usage(stdout, CTL_OK);
+		else if (strcmp(argv[i], "--man-synopsis") == 0)
+			return ctl_man_synopsis(stdout), CTL_OK;
 		else if (strcmp(argv[i], "--version") == 0)
 			return printf("mxwallctl %s\n", MXWALL_VERSION), 0;
 		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
