@@ -157,3 +157,15 @@ lab_bpffs() {
 	mountpoint -q /sys/fs/bpf 2>/dev/null ||
 		mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 }
+
+# lab_bpffs_private - mount a bpf filesystem of the suite's own at
+# $LABDIR/bpf (unmounted by cleanup) and set LAB_BPFFS to it. Unlike
+# /sys/fs/bpf it stays visible inside 'ip netns exec', which remounts
+# /sys, so pins made there are seen by every command of the suite.
+# Call it directly, not in $(...): the cleanup must be registered here.
+lab_bpffs_private() {
+	LAB_BPFFS=$LABDIR/bpf
+	mkdir -p "$LAB_BPFFS" && mount -t bpf bpf "$LAB_BPFFS" || return 1
+	lab_on_exit umount_lab_bpffs
+}
+umount_lab_bpffs() { umount -l "$LAB_BPFFS" 2>/dev/null; }
