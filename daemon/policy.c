@@ -113,6 +113,8 @@ enum conn_state {
  *   wait_timer        policy_verdict_wait for it;
  *   in_hook           inside hooks.client_verdict (a verdict given then
  *                     is known at once);
+ *   peek              while waiting, watch for the client going away
+ *                     (cleared when it sends more instead);
  *   blocked           the client's verdict blocks: action[] holds the
  *                     reject and where[] its reason;
  *   out, outlen, outoff   an answer not yet fully written.
@@ -134,6 +136,7 @@ struct policy_conn {
 	void *handle;
 	struct ev_timer *wait_timer;
 	bool in_hook;
+	bool peek;
 	bool got_verdict;
 	bool blocked;
 	struct policy_request req;
@@ -546,7 +549,7 @@ static void conn_events(struct policy_conn *c)
 
 	if (c->outlen > c->outoff)
 		ev = EV_WRITE;
-	else if (c->state == CONN_READING)
+	else if (c->state == CONN_READING || c->peek)
 		ev = EV_READ;
 	evloop_mod_fd(c->ps->loop, c->fd, ev);
 }
@@ -557,7 +560,8 @@ static int conn_flush(struct policy_conn *c)
 	ssize_t n;
 
 	while (c->outoff < c->outlen) {
-		n = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
+		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+			 MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -697,6 +701,7 @@ static int request_finish(struct policy_conn *c)
 	c->blocked = false;
 	c->last = c->req_start = evloop_now_ms(ps->loop);
 	c->state = CONN_READING;
+	c->peek = false;
 	return conn_flush(c);
 }
 
@@ -742,6 +747,10 @@ static void conn_wait_expired(void *arg)
 
 	c->wait_timer = NULL;
 	ps->st.wait_expired++;
+	msg_info("policy request from %s: no verdict for %s after %llus "
+		 "(policy_verdict_wait): deciding without it", c->peer,
+		 c->req.client_address,
+		 (unsigned long long)ps->lim.wait_ms / 1000);
 	if (c->handle && ps->hooks.cancel)
 		ps->hooks.cancel(ps->ctx, c->handle);
 	c->handle = NULL;
@@ -784,6 +793,7 @@ static int request_start(struct policy_conn *c)
 	/* Being evaluated: wait, reading nothing more meanwhile. */
 	ps->st.waited++;
 	c->state = CONN_WAITING;
+	c->peek = c->inlen == c->reqlen;
 	c->wait_timer = evloop_timer(ps->loop, ps->lim.wait_ms,
 				     conn_wait_expired, c);
 	if (c->timer) {
@@ -867,10 +877,38 @@ static void conn_read(struct policy_conn *c)
 	conn_process(c);
 }
 
+/*
+ * conn_peek - readable while a request waits: the client went away
+ * (close, and cancel the verdict request), or it sent more, which waits
+ * in the socket until the answer is out.
+ */
+static void conn_peek(struct policy_conn *c)
+{
+	char b;
+	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		msg_info("policy connection from %s: closed by the client "
+			 "while its request waited for a verdict", c->peer);
+		conn_free(c);
+		return;
+	}
+	c->peek = false;
+	conn_events(c);
+}
+
 /* conn_io - the event loop's callback for a connection. */
 static void conn_io(int fd, unsigned events, void *arg)
 {
 	struct policy_conn *c = arg;
+
+	if (c->state == CONN_WAITING) {
+		if (events & EV_READ)
+			conn_peek(c);
+		return;
+	}
 
 	if (events & EV_WRITE) {
 		if (conn_flush(c) < 0)
