@@ -26,6 +26,7 @@ static int no_daemon(const char *cmd)
 	return CTL_ERROR;
 }
 
+#if MXWALL_LINUX
 /* print_json - finish j, print it, free it. */
 static void print_json(struct json *j)
 {
@@ -56,7 +57,6 @@ static const char *fmt_left(uint64_t expires_ns, uint64_t now, char *buf,
 	return buf;
 }
 
-#if MXWALL_LINUX
 /*
  * struct map_census - what status counts in the maps.
  *   now                  boot clock, ns;
