@@ -33,38 +33,15 @@ for a in 2 3 4 5 6; do
 done
 ip -n "$cli" route add fd00:99::/64 dev veth1
 
-# A listener that accepts and closes, both families on one socket.
-lab_spawn "$srv" python3 -c '
-import socket
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.bind(("::", 25))
-s.listen(64)
-while True:
-    c, _ = s.accept()
-    c.close()
-' >/dev/null
-lab_wait_port "$srv" tcp 25 || t_skip_all "listener did not start"
+lab_tcp_listen "$srv" 25 || t_skip_all "listener did not start"
 
-# connect SRC DST - exit 0 when a TCP connection to DST:25 from SRC
-# succeeds within 1.5 s.
-connect() {
-	ip netns exec "$cli" python3 -c '
-import socket, sys
-src, dst = sys.argv[1], sys.argv[2]
-fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_STREAM)
-s.settimeout(1.5)
-s.bind((src, 0))
-try:
-    s.connect((dst, 25))
-except OSError:
-    sys.exit(1)
-' "$1" "$2"
+# connect SRC DST - a connection to DST:25 from SRC (client namespace).
+connect() { lab_tcp_connect "$cli" "$1" "$2" 25 1.5; }
+
+# The daemon is not part of this suite: keep mxwallctl off any socket.
+ctl() {
+	ip netns exec "$srv" "$MXWALLCTL" -s "$LABDIR/no-daemon.sock" "$@"
 }
-
-ctl() { ip netns exec "$srv" "$MXWALLCTL" "$@"; }
 
 # Sanity: without the program every client connects.
 t_check "v4 client connects before attach" connect 10.99.0.2 10.99.0.1

@@ -74,6 +74,9 @@ t_need_root() {
 
 lab_cleanup() {
 	set +e
+	# Registrations made inside $(...) reach us through these files.
+	LAB_NS="$LAB_NS $(cat "$LABDIR/.ns" 2>/dev/null)"
+	LAB_PIDS="$LAB_PIDS $(cat "$LABDIR/.pids" 2>/dev/null)"
 	for c in $LAB_CLEANUP; do eval "$c"; done
 	for p in $LAB_PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.1
@@ -94,6 +97,7 @@ lab_ns() {
 	n=$LAB-$1
 	ip netns add "$n" || return 1
 	LAB_NS="$LAB_NS $n"
+	echo "$n" >>"$LABDIR/.ns" # usually called as $(lab_ns X)
 	ip -n "$n" link set lo up
 	# Let the namespace's IPv6 addresses work at once (no DAD wait).
 	ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
@@ -120,6 +124,7 @@ lab_spawn() {
 	fi
 	p=$!
 	LAB_PIDS="$LAB_PIDS $p"
+	echo "$p" >>"$LABDIR/.pids"
 	echo "$p"
 }
 
@@ -169,3 +174,37 @@ lab_bpffs_private() {
 	lab_on_exit umount_lab_bpffs
 }
 umount_lab_bpffs() { umount -l "$LAB_BPFFS" 2>/dev/null; }
+
+# lab_tcp_listen NS PORT - a TCP listener in NS on PORT, IPv4 and IPv6,
+# that accepts and closes each connection; registered like lab_spawn.
+lab_tcp_listen() {
+	lab_spawn "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    c.close()
+' "$2" >/dev/null
+	lab_wait_port "$1" tcp "$2"
+}
+
+# lab_tcp_connect NS SRC DST PORT [SECONDS] - exit 0 when a TCP
+# connection from SRC to DST:PORT, made inside NS, succeeds in time.
+lab_tcp_connect() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+src, dst, port, t = sys.argv[1:5]
+fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM)
+s.settimeout(float(t))
+s.bind((src, 0))
+try:
+    s.connect((dst, int(port)))
+except OSError:
+    sys.exit(1)
+' "$2" "$3" "$4" "${5:-1.5}"
+}
