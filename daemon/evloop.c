@@ -230,6 +230,21 @@ int evloop_add_prepare(struct evloop *loop, ev_prepare_cb cb, void *arg)
 	return 0;
 }
 
+/* evloop_del_prepare - remove the hook (cb, arg); no-op if absent. */
+void evloop_del_prepare(struct evloop *loop, ev_prepare_cb cb, void *arg)
+{
+	int i;
+
+	for (i = 0; i < loop->nprep; i++) {
+		if (loop->prep[i].cb != cb || loop->prep[i].arg != arg)
+			continue;
+		loop->nprep--;
+		memmove(&loop->prep[i], &loop->prep[i + 1],
+			(size_t)(loop->nprep - i) * sizeof(loop->prep[0]));
+		return;
+	}
+}
+
 uint64_t evloop_now_ms(struct evloop *loop)
 {
 	return loop->now;

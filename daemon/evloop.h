@@ -47,6 +47,7 @@ struct ev_timer *evloop_timer(struct evloop *loop, uint64_t ms,
 void evloop_timer_cancel(struct evloop *loop, struct ev_timer *t);
 
 int evloop_add_prepare(struct evloop *loop, ev_prepare_cb cb, void *arg);
+void evloop_del_prepare(struct evloop *loop, ev_prepare_cb cb, void *arg);
 
 /* evloop_now_ms - monotonic milliseconds, cached once per loop round. */
 uint64_t evloop_now_ms(struct evloop *loop);

@@ -1,0 +1,128 @@
+/*
+ * resolver.h - asynchronous DNS queries for the evaluator: c-ares (1.18)
+ * driven by the daemon's event loop.
+ *
+ * c-ares reports its sockets through the socket-state callback; they are
+ * registered with the loop, readiness goes to ares_process_fd(), and a
+ * prepare hook hands the loop ares_timeout() and processes expired
+ * queries. Sockets get a large receive buffer (a burst of thousands of
+ * answers must not overflow it).
+ *
+ * At most max_inflight queries per server are sent at once; the others
+ * wait in a FIFO queue and go out as answers come back.
+ *
+ * Contracts:
+ *   - never blocks, starts no threads;
+ *   - a query's callback is called exactly once, from the event loop,
+ *     never from inside resolver_query(), unless the query was cancelled
+ *     (then never);
+ *   - SERVFAIL and REFUSED come back as answers (RES_SERVFAIL/REFUSED),
+ *     not retried on other servers: a list's error is the list's answer.
+ */
+#ifndef MXWALL_RESOLVER_H
+#define MXWALL_RESOLVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct evloop;
+struct resolver;
+struct res_query;
+
+/* Query types (the DNS numbers). */
+#define RES_T_A 1
+#define RES_T_PTR 12
+#define RES_T_TXT 16
+#define RES_T_AAAA 28
+
+enum res_status {
+	RES_OK = 0,   /* records of the type in the answer */
+	RES_NXDOMAIN, /* name does not exist */
+	RES_NODATA,   /* name exists, no record of the type */
+	RES_SERVFAIL,
+	RES_REFUSED,
+	RES_TIMEOUT,
+	RES_ERROR, /* anything else: malformed, FORMERR, no memory */
+};
+
+#define RES_RR_MAX 8
+#define RES_TEXT_MAX 512
+
+/*
+ * struct res_rrset - the part of an answer the evaluator uses.
+ *   status  enum res_status;
+ *   ttl     seconds: the lowest TTL of the records kept; for NXDOMAIN and
+ *           NODATA the negative TTL from the SOA in the authority
+ *           section (min of its TTL and MINIMUM); 0 when unknown;
+ *   n       records kept (A/AAAA in addr[], PTR: 1, TXT: 1);
+ *   addr    A (first 4 bytes) or AAAA addresses, network order;
+ *   text    PTR: the first name, no trailing dot; TXT: the first record's
+ *           strings concatenated; raw bytes from the network, cut to fit.
+ */
+struct res_rrset {
+	int status;
+	uint32_t ttl;
+	int n;
+	uint8_t addr[RES_RR_MAX][16];
+	char text[RES_TEXT_MAX];
+};
+
+typedef void (*res_cb)(void *arg, const struct res_rrset *rr);
+
+/*
+ * struct resolver_opts - how to resolve.
+ *   servers       "127.0.0.1:5353,[::1]:53" or NULL/"" for the system's;
+ *   timeout_ms    per try; tries: attempts per query;
+ *   max_inflight  queries in flight per server;
+ *   rcvbuf        socket receive buffer in bytes (0: system default).
+ */
+struct resolver_opts {
+	const char *servers;
+	int timeout_ms;
+	int tries;
+	int max_inflight;
+	int rcvbuf;
+};
+
+/*
+ * struct resolver_stats - since creation.
+ *   sent, answered, timeouts, errors   queries by fate;
+ *   queued    waiting now; inflight: sent and unanswered now;
+ *   max_queued   the longest the queue has been.
+ */
+struct resolver_stats {
+	uint64_t sent, answered, timeouts, errors;
+	uint64_t queued, inflight, max_queued;
+};
+
+struct resolver *resolver_create(struct evloop *loop,
+				 const struct resolver_opts *o, char *err,
+				 size_t errlen);
+
+/*
+ * resolver_query - ask for (name, type); cb(arg, rrset) later. Returns a
+ * handle for resolver_cancel, or NULL (name too long, no memory).
+ */
+struct res_query *resolver_query(struct resolver *r, const char *name,
+				 int type, res_cb cb, void *arg);
+
+/* resolver_cancel - the callback of q will not be called. */
+void resolver_cancel(struct res_query *q);
+
+void resolver_get_stats(const struct resolver *r, struct resolver_stats *st);
+
+/* resolver_free - drop every query without callbacks, close sockets. */
+void resolver_free(struct resolver *r);
+
+/* resolver_status_name - "ok", "nxdomain", "servfail", ... */
+const char *resolver_status_name(int status);
+
+/*
+ * resolver_parse - the rrset of type in a DNS answer (abuf, alen) whose
+ * rcode gave status; used by resolver.c and by the unit tests.
+ */
+void resolver_parse(const unsigned char *abuf, int alen, int type,
+		    int status, struct res_rrset *rr);
+
+#endif
