@@ -21,10 +21,11 @@ FUZZ_BUILD=${BUILD%/}-fuzz sh tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-4}" \
 	>"$LABDIR/run.out" 2>&1
 rc=$?
 cat "$LABDIR/run.out"
-grep -E '^(ok|FAIL) - ' "$LABDIR/run.out" >"$LABDIR/lines"
+grep -E '^(ok|FAIL|skip) - ' "$LABDIR/run.out" >"$LABDIR/lines"
 while IFS= read -r line; do
 	case $line in
 	"ok - "*) t_pass "${line#ok - }" ;;
+	"skip - "*) t_skip "${line#skip - }" ;;
 	*) t_fail "${line#FAIL - }" ;;
 	esac
 done <"$LABDIR/lines"

@@ -8,7 +8,10 @@
 # tests/fuzz/fuzz_*.c). Each target is compiled with clang
 # -fsanitize=fuzzer,address,undefined straight from the sources its
 # "FUZZ_SOURCES:" line names, into $FUZZ_BUILD (default build-fuzz), and
-# rebuilt only when a source or header changed.
+# rebuilt only when a source or header changed. A target marked
+# "FUZZ_SKEL: yes" (the packet parser) also gets the kernel object and
+# its libbpf skeleton built there, and needs root: without root it is
+# reported as skipped.
 #
 # Corpora: the committed seeds in tests/fuzz/corpus/TARGET are read, never
 # written; new inputs go to $FUZZ_BUILD/corpus/TARGET. A crash, leak,
@@ -29,7 +32,7 @@ CLANG=${CLANG:-clang}
 FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 	-D_GNU_SOURCE -DMXWALL_LINUX=1 -DMXWALL_VERSION=\"fuzz\"
-	-Ilib -Ibpf -Idaemon -Ictl -Itests/fuzz"
+	-Ilib -Ibpf -Idaemon -Ictl -Itests/fuzz -I$FB"
 
 if [ $# -gt 0 ]; then
 	targets=$*
@@ -37,11 +40,26 @@ else
 	targets=$(ls tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')
 fi
 mkdir -p "$FB"
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 
 # field NAME FILE - the words after "NAME:" on the file's comment line.
 field() {
 	sed -n "s/^ \* $1:[ 	]*//p" "$2" | head -n 1
+}
+
+# skeleton - the kernel object and its skeleton header in $FB, as the
+# Makefile builds them.
+skeleton() {
+	if [ -f "$FB/mxwall.skel.h" ] &&
+	    [ -z "$(find bpf -newer "$FB/mxwall.skel.h")" ]; then
+		return 0
+	fi
+	$CLANG -O2 -g -target bpf -D__TARGET_ARCH_x86 \
+	    -I/usr/include/"$(cc -print-multiarch)" -Ibpf -Wall \
+	    -c bpf/mxwall.bpf.c -o "$FB/mxwall.bpf.o" &&
+	    bpftool gen skeleton "$FB/mxwall.bpf.o" name mxwall \
+	    >"$FB/mxwall.skel.h.tmp" &&
+	    mv "$FB/mxwall.skel.h.tmp" "$FB/mxwall.skel.h"
 }
 
 # build TARGET - compile fuzz_TARGET when it is missing or out of date.
@@ -49,6 +67,12 @@ build() {
 	src=tests/fuzz/fuzz_$1.c bin=$FB/fuzz_$1
 	srcs="$src $(field FUZZ_SOURCES "$src")"
 	libs=$(field FUZZ_LIBS "$src")
+	if [ "$(field FUZZ_SKEL "$src")" = yes ]; then
+		skeleton >"$FB/build-$1.log" 2>&1 || {
+			cat "$FB/build-$1.log"
+			return 1
+		}
+	fi
 	if [ -x "$bin" ] &&
 	    [ -z "$(find $srcs tests/fuzz/fuzz.h lib/*.h daemon/*.h bpf/*.h \
 		-newer "$bin" 2>/dev/null)" ]; then
@@ -65,6 +89,12 @@ for t in $targets; do
 	if [ ! -f "tests/fuzz/fuzz_$t.c" ]; then
 		echo "fuzz: no target $t (tests/fuzz/fuzz_$t.c)"
 		failed=$((failed + 1))
+		continue
+	fi
+	if [ "$(field FUZZ_SKEL "tests/fuzz/fuzz_$t.c")" = yes ] &&
+	    [ "$(id -u)" != 0 ]; then
+		echo "skip - fuzz $t: needs root (BPF_PROG_TEST_RUN)"
+		skipped=$((skipped + 1))
 		continue
 	fi
 	if ! build "$t"; then
@@ -99,5 +129,5 @@ for t in $targets; do
 		"$secs" "$execs" "$result" >>"$FB/stats.tsv"
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]
