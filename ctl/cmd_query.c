@@ -41,7 +41,8 @@ static void query_print(struct ctl_ctx *ctx, const char *key, int rc,
 		json_object_end(&j);
 		doc = json_done(&j);
 		if (doc)
-			printf("%s\n", doc);
+			printf("%s%s", doc,
+			       doc[strlen(doc) - 1] == '\n' ? "" : "\n");
 		json_free(&j);
 		return;
 	}

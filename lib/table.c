@@ -31,7 +31,7 @@
 
 /* pcre2 limits: backtracking steps and nesting per match. */
 #define TABLE_PCRE_MATCH_LIMIT 1000000
-#define TABLE_PCRE_DEPTH_LIMIT 10000
+#define TABLE_PCRE_DEPTH_LIMIT 250000
 
 /* Largest $N a result may name (pcre2 allows 65535 groups). */
 #define TABLE_MAX_SUB 99
