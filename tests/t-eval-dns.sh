@@ -13,6 +13,8 @@
 
 t_need_root
 EVALTOOL=$BUILD/tools/evaltool
+# EVAL_WRAP="valgrind -q --error-exitcode=9" runs the tool under a checker.
+EVAL_WRAP=${EVAL_WRAP:-}
 [ -x "$EVALTOOL" ] || t_skip_all "no $EVALTOOL (run make first)"
 command -v rbldnsd >/dev/null || t_skip_all "rbldnsd is not installed"
 command -v dnsmasq >/dev/null || t_skip_all "dnsmasq is not installed"
@@ -154,7 +156,7 @@ detail() {
 		on && $1 == k { print; exit }'
 }
 
-OUT=$(ip netns exec "$NS" "$EVALTOOL" -w -c "$MAIN" -L 2>"$LABDIR/main.err" <<'EOF'
+OUT=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -c "$MAIN" -L 2>"$LABDIR/main.err" <<'EOF'
 192.0.2.66
 192.0.2.1
 192.0.2.67
@@ -266,7 +268,7 @@ t_match "list evidence keeps the TTL as served" \
 # A list whose server does not answer: time-out, no block, rest decide.
 SLOW=$(conf slow "dnsbl_sites = slow.test*2, bl.test*2" \
 	"dnsbl_threshold = 2")
-OUT=$(ip netns exec "$NS" "$EVALTOOL" -w -c "$SLOW" -L 192.0.2.1 \
+OUT=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -c "$SLOW" -L 192.0.2.1 \
 	192.0.2.66 2>"$LABDIR/slow.err")
 echo "$OUT" | sed 's/^/# /'
 t_match "slow.test passed its probe" "$OUT" '^list slow.test\*2 dnsbl ok'
@@ -278,10 +280,10 @@ t_match "the other list still decides" "$(verdict "$OUT" 192.0.2.66)" \
 	"action=BLOCK reason=dnsbl score=2"
 
 # Concurrent requests for one address: one evaluation, one query set.
-ONE=$(ip netns exec "$NS" "$EVALTOOL" -w -q -s -c "$MAIN" 192.0.2.66 \
+ONE=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -q -s -c "$MAIN" 192.0.2.66 \
 	2>/dev/null | sed -n 's/.* queries=\([0-9]*\) .*/\1/p')
 before=$(dns_query_count "$DNS_DIR/dnsmasq-53.log" 'query\[A\] 66\.2\.0\.192\.bl\.test')
-FIVE=$(ip netns exec "$NS" "$EVALTOOL" -w -q -s -r 5 -c "$MAIN" \
+FIVE=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -q -s -r 5 -c "$MAIN" \
 	192.0.2.66 2>/dev/null)
 after=$(dns_query_count "$DNS_DIR/dnsmasq-53.log" 'query\[A\] 66\.2\.0\.192\.bl\.test')
 t_match "five requests, four joined, one evaluation" "$FIVE" \
@@ -295,7 +297,7 @@ t_eq "dnsmasq saw one bl.test query for the five" \
 # quarantined or flagged, good clients pass.
 SEED=$(conf seed "dnsbl_sites = dul.dnsbl.sorbs.net, cbl.anti-spam.org.cn, rbl.softworking.com, or.ecenter.idv.tw, dialup.ecenter.idv.tw, spam.ecenter.idv.tw, bl.spamcop.net, sbl-xbl.spamhaus.org, list.dsbl.org, rbl.maps.vix.com, dul.maps.vix.com, relays.maps.vix.com" \
 	"rhsbl_sites = dns.rfc-ignorant.org")
-OUT=$(ip netns exec "$NS" "$EVALTOOL" -w -q -L -c "$SEED" 192.0.2.1 \
+OUT=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -q -L -c "$SEED" 192.0.2.1 \
 	198.51.100.13 2001:db8:67::1 2>"$LABDIR/seed.err")
 ERR=$(cat "$LABDIR/seed.err")
 echo "$OUT" | sed 's/^/# /'
@@ -325,7 +327,7 @@ BRK=$(conf brk "dnsbl_sites = bl.test*2" "dnsbl_threshold = 2" \
 	echo sync
 	echo "10.66.1.1"
 } >"$LABDIR/brk.in"
-OUT=$(ip netns exec "$NS" "$EVALTOOL" -w -q -j 1 -c "$BRK" \
+OUT=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -q -j 1 -c "$BRK" \
 	<"$LABDIR/brk.in" 2>"$LABDIR/brk.err")
 ERR=$(cat "$LABDIR/brk.err")
 echo "$ERR" | grep BREAKER | sed 's/^/# log: /'
