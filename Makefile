@@ -143,3 +143,9 @@ install: all
 
 clean:
 	rm -rf build build-portable build-asan
+
+# make man: regenerate docs/mxwall.conf.5 from lib/params.def (the unit
+# test test_config fails while the committed page is out of date).
+.PHONY: man
+man: $(BUILD)/mxwallctl
+	$(BUILD)/mxwallctl config --man > docs/mxwall.conf.5
