@@ -92,6 +92,7 @@ struct retired {
  *                      into the cache), nredecide in flight;
  *   rules_fp           fingerprint of the client rules (reload);
  *   observe_cfg        mode = observe in the configuration;
+ *   observe_applied    what the backend was last told (observe or not);
  *   breaker            the engine's circuit breaker is on;
  *   reason             buffer behind daemon_verdict.reason.
  */
@@ -113,6 +114,7 @@ struct daemon {
 	bool redeciding;
 	uint64_t rules_fp;
 	bool observe_cfg;
+	bool observe_applied;
 	bool breaker;
 	struct retired *retired;
 	time_t started, last_reload, snapshot_written;
@@ -806,6 +808,9 @@ static void daemon_apply_observe(struct daemon *d)
 {
 	bool on = d->observe_cfg || d->breaker;
 
+	if (on == d->observe_applied)
+		return;
+	d->observe_applied = on;
 	if (backend_observe(d->backend, on) < 0)
 		msg_warn("backend %s: switching observe mode %s: %s",
 			 backend_name(d->backend), on ? "on" : "off",
@@ -950,6 +955,7 @@ static void retire_cfg(struct daemon *d, struct mx_config *old)
 int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 {
 	struct mx_config *cfg, *old = d->cfg;
+	char q[LOG_QUOTE_BUFSZ];
 	uint64_t fp;
 	bool observe;
 
@@ -970,7 +976,8 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		d->last_reload_ok = false;
 		log_event("RELOAD", "failed file=%s problem=\"%s\" "
 			  "action=keeping-old-configuration", d->config_path,
-			  reload_problem[0] ? reload_problem : "unreadable");
+			  log_quote(q, sizeof(q), reload_problem[0] ?
+				    reload_problem : "unreadable", (size_t)-1));
 		snprintf(msg, msglen, "%s: keeping the old configuration",
 			 reload_problem[0] ? reload_problem : d->config_path);
 		notify_send("READY=1");
@@ -1126,6 +1133,7 @@ struct daemon *daemon_create(struct mx_config *cfg, const char *config_path,
 	d->started = time(NULL);
 	d->last_reload_ok = true;
 	d->observe_cfg = strcmp(cfg->mode, "observe") == 0;
+	d->observe_applied = false; /* backends open in enforce mode */
 	d->rules_fp = rules_fingerprint(cfg);
 
 	d->backend = backend_open(cfg, err, errlen);

@@ -24,6 +24,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +88,35 @@ static int detach(void)
 	close(p[0]);
 	setsid();
 	return p[1];
+}
+
+/*
+ * state_dir_prepare - create the snapshot's folder for user when it is
+ * missing (systemd's StateDirectory and tests/install.sh normally do).
+ */
+static void state_dir_prepare(const struct mx_config *cfg)
+{
+	char dir[4096];
+	struct passwd *pw;
+	char *slash;
+
+	if (!*cfg->state_file || geteuid() != 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", cfg->state_file);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0750) < 0) {
+		if (errno != EEXIST)
+			msg_warn("%s: cannot create: %s: verdicts will not be "
+				 "saved", dir, strerror(errno));
+		return;
+	}
+	pw = getpwnam(cfg->user);
+	if (pw && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+		msg_warn("%s: cannot give it to %s: %s: verdicts will not be "
+			 "saved", dir, cfg->user, strerror(errno));
 }
 
 /* ready - tell the service manager and a waiting parent we are up. */
@@ -168,6 +199,7 @@ int main(int argc, char **argv)
 	}
 	if (daemon_start(d, err, sizeof(err)) < 0)
 		msg_fatal("%s: not starting", err);
+	state_dir_prepare(cfg);
 	if (privs_drop(cfg->user, cfg->backend, err, sizeof(err)) < 0)
 		msg_fatal("%s: not starting", err);
 
