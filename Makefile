@@ -60,6 +60,8 @@ TOOLS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 ifeq ($(WITH_LINUX),1)
 SKEL := $(BUILD)/mxwall.skel.h
 BPF_OBJ := $(BUILD)/mxwall.bpf.o
+# Helper BPF programs the benchmarks load beside mxwall's (bench/*.bpf.c).
+BPF_OBJ += $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard bench/*.bpf.c))
 endif
 
 PROGS := $(BUILD)/mxwalld $(BUILD)/mxwallctl
@@ -72,6 +74,11 @@ deps:
 
 # The kernel object: one source, XDP and TC entry points.
 $(BUILD)/mxwall.bpf.o: bpf/mxwall.bpf.c $(wildcard bpf/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 \
+		-I/usr/include/$(MULTIARCH) -Ibpf -Wall -c $< -o $@
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(wildcard bpf/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 \
 		-I/usr/include/$(MULTIARCH) -Ibpf -Wall -c $< -o $@

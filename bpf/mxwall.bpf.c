@@ -36,6 +36,8 @@ const volatile __u32 cfg_nports = 1;
 const volatile __u64 cfg_v6_mask[2] = { ~0ull, 0 };
 /* IPv6 pre-filter mask: the /48 (or shorter verdict prefix). */
 const volatile __u64 cfg_pf_v6_mask = 0;
+/* Slots of the dedup table less one (a power of two less one). */
+const volatile __u32 cfg_recent_mask = 1023;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -97,10 +99,10 @@ struct {
 } counters SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1024);
-	__type(key, struct mx_v6key);
-	__type(value, __u64);
+	__type(key, __u32);
+	__type(value, struct mx_recent);
 } recent SEC(".maps");
 
 struct {
@@ -299,8 +301,10 @@ static __always_inline int prefilter_clear(const struct mx_pkt *p,
 
 /*
  * post_event - an unknown client's SYN: tell userspace once per address
- * (its masked key) per interval. The dedup table is updated only when the
- * event made it into the ring, so a lost event is retried next SYN.
+ * (its masked key) per interval. The dedup slot is written only when the
+ * event made it into the ring, so a lost event is retried next SYN. The
+ * coarse clock is enough for an interval of seconds and costs a fraction
+ * of the boot clock, which is read only for an event actually posted.
  */
 static __always_inline void post_event(struct mx_counters *cnt,
 				       const struct mx_runtime *rt,
@@ -308,13 +312,22 @@ static __always_inline void post_event(struct mx_counters *cnt,
 				       const struct mx_v6key *key,
 				       __u32 ifindex, __u64 *now)
 {
+	struct mx_recent *slot;
 	struct mx_event *ev;
-	__u64 *last;
+	__u64 w0, w1, s0, s1, h, coarse = bpf_ktime_get_coarse_ns();
+	__u32 idx;
 
-	if (!*now)
-		*now = bpf_ktime_get_boot_ns();
-	last = bpf_map_lookup_elem(&recent, key);
-	if (last && *now - *last < rt->event_interval_ns) {
+	__builtin_memcpy(&w0, key->b, 8);
+	__builtin_memcpy(&w1, key->b + 8, 8);
+	h = (w0 * MX_PF_V6_MULT ^ w1) * MX_PF_V6_MULT;
+	idx = (__u32)(h >> 32) & cfg_recent_mask;
+	slot = bpf_map_lookup_elem(&recent, &idx);
+	if (!slot)
+		return;
+	__builtin_memcpy(&s0, slot->key, 8);
+	__builtin_memcpy(&s1, slot->key + 8, 8);
+	if (coarse - slot->last_ns < rt->event_interval_ns && s0 == w0 &&
+	    s1 == w1) {
 		bump(cnt, MX_CNT_EVENT_DEDUP);
 		return;
 	}
@@ -323,6 +336,8 @@ static __always_inline void post_event(struct mx_counters *cnt,
 		bump(cnt, MX_CNT_EVENT_LOST);
 		return;
 	}
+	if (!*now)
+		*now = bpf_ktime_get_boot_ns();
 	ev->time_ns = *now;
 	ev->ifindex = ifindex;
 	ev->dport = bpf_ntohs(p->tcp->dest);
@@ -331,7 +346,8 @@ static __always_inline void post_event(struct mx_counters *cnt,
 	ev->flags = rt->flags & MX_RT_OBSERVE ? MX_EV_OBSERVE : 0;
 	__builtin_memcpy(ev->addr, p->src, 16);
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
-	bpf_map_update_elem(&recent, key, now, BPF_ANY);
+	__builtin_memcpy(slot->key, key->b, 16);
+	slot->last_ns = coarse;
 	bpf_ringbuf_submit(ev, 0);
 	bump(cnt, MX_CNT_EVENT_POSTED);
 }

@@ -19,8 +19,8 @@
  *                 /24 and one per hashed IPv6 /48 (see MX_PF_*)
  *   runtime       array of one struct mx_runtime (observe mode etc.)
  *   counters      per-CPU array of one struct mx_counters
- *   recent        LRU hash, struct mx_v6key -> __u64 boot-clock ns of the
- *                 last event posted for that address
+ *   recent        array of struct mx_recent, indexed by a hash of the
+ *                 address key (direct-mapped; see there)
  *   events        ring buffer of struct mx_event
  */
 #ifndef MXWALL_BPF_H
@@ -111,6 +111,20 @@ struct mx_lpm_v6 {
 #define MX_PF_V6_WORDS (1u << (MX_PF_BITS - 6))
 #define MX_PF_WORDS (MX_PF_V4_WORDS + MX_PF_V6_WORDS)
 #define MX_PF_V6_MULT 0x9e3779b97f4a7c15ULL
+
+/*
+ * struct mx_recent - one slot of the event deduplication table: the last
+ * address key an event was posted for in this slot and when (coarse
+ * monotonic ns). Slot = hash of the key (MX_PF_V6_MULT mixing) masked to
+ * the table's power-of-two size. Direct-mapped rather than an LRU hash:
+ * one array read on every unknown SYN instead of a hash walk; two
+ * addresses sharing a slot within the interval may each post again,
+ * as they would after an LRU eviction.
+ */
+struct mx_recent {
+	__u8 key[16];
+	__u64 last_ns;
+};
 
 /*
  * struct mx_runtime - settings that may change while the program runs

@@ -331,6 +331,16 @@ static struct kern *kern_alloc(const char *pin_path)
 	return k;
 }
 
+/* pow2 - the smallest power of two >= n (the dedup table's size). */
+static uint32_t pow2(uint32_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
 /* set_sizes - map sizes from opts, or from the pins that already exist. */
 static void set_sizes(struct kern *k, const struct kern_opts *o)
 {
@@ -350,7 +360,7 @@ static void set_sizes(struct kern *k, const struct kern_opts *o)
 	want[M_V4] = want[M_V6] = o->max_verdicts ? o->max_verdicts : 1u << 20;
 	want[M_ALLOW4] = want[M_ALLOW6] = want[M_BLOCK4] = want[M_BLOCK6] =
 		o->max_prefixes ? o->max_prefixes : 1u << 17;
-	want[M_RECENT] = o->max_recent ? o->max_recent : 1u << 16;
+	want[M_RECENT] = pow2(o->max_recent ? o->max_recent : 1u << 16);
 	want[M_EVENTS] = o->ring_bytes ? o->ring_bytes : 1u << 20;
 	explicit[M_V4] = explicit[M_V6] = o->max_verdicts != 0;
 	explicit[M_ALLOW4] = explicit[M_ALLOW6] = o->max_prefixes != 0;
@@ -390,6 +400,8 @@ static void set_rodata(struct kern *k, const struct kern_opts *o)
 	v6_mask(k->v6_plen, (uint64_t *)ro->cfg_v6_mask);
 	v6_mask(k->pf_v6_plen, pf);
 	ro->cfg_pf_v6_mask = pf[0];
+	ro->cfg_recent_mask =
+		bpf_map__max_entries(k->skel->maps.recent) - 1;
 }
 
 int kern_load(const struct kern_opts *opts, struct kern **kp, char *err,

@@ -1,0 +1,428 @@
+/*
+ * bench_bpf.c - what the kernel fast path costs per packet, and what it
+ * costs to load, printed (never asserted).
+ *
+ *   bench_bpf [-q]      (-q: fewer entries and repeats, for a smoke run)
+ *
+ * Per-packet figures come from BPF_PROG_TEST_RUN with a large repeat
+ * count. Every run gets a random source address: bench/rand.bpf.c writes
+ * one into the frame and tail-calls the program under test, and its own
+ * cost (measured against an empty target) is subtracted. Compared side by
+ * side on the same frames:
+ *   mxwall        bpf/mxwall.bpf.c as loaded by lib/kern.c;
+ *   no-prefilter  the same with the pre-filter switched off at run time;
+ *   plain         bench/plain.bpf.c: one hash lookup on the same map;
+ *   xdp-filter    xdp-tools' program, when installed (its maps hold at
+ *                 most 10,000 addresses, so it is compared at that size).
+ * Needs root; mounts a private bpffs under /tmp and removes it.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <libgen.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kern.h"
+#include "pktcraft.h"
+
+#define N_VERDICTS (1u << 20)	/* 1,048,576 verdicts per family */
+#define N_PREFIXES 100000	/* block prefixes per family */
+#define N_XDPFILTER 10000	/* xdp-filter's map size */
+
+/* struct rand_conf - as in bench/rand.bpf.c. */
+struct rand_conf {
+	uint32_t family;
+	uint32_t nkeys;
+};
+
+/*
+ * struct bench - everything loaded.
+ *   rand, plain   the helper objects; rand_frags/rand_plain their entry
+ *                 points; next_frags/next_plain their tail-call slots;
+ *   conf, keys    the randomizer's settings and address pool;
+ *   repeat        BPF_PROG_TEST_RUN repeat count per measurement.
+ */
+struct bench {
+	struct kern *k;
+	char pin[128];
+	struct bpf_object *rand, *plain;
+	int rand_frags, rand_plain, nop_frags, nop_plain;
+	int next_frags, next_plain, conf, keys;
+	int plain_v4, plain_v6;
+	uint32_t repeat;
+	uint32_t n_verdicts, n_prefixes;
+	struct pkt_frame syn4, ack4, syn6, ack6;
+};
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+/* rnd - xorshift64*: reproducible addresses, no libc state. */
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return rnd_state * 0x2545f4914f6cdd1dull;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * run_ns - ns per run of the randomizer + target: the best of three
+ * test runs (other work on the machine only ever adds time).
+ */
+static double run_ns(struct bench *b, bool frags, int target, int family,
+		     uint32_t nkeys, const struct pkt_frame *f)
+{
+	struct rand_conf c = { .family = (uint32_t)family, .nkeys = nkeys };
+	uint32_t zero = 0;
+	double best = 0;
+	int i;
+
+	bpf_map_update_elem(b->conf, &zero, &c, BPF_ANY);
+	bpf_map_update_elem(frags ? b->next_frags : b->next_plain, &zero,
+			    &target, BPF_ANY);
+	for (i = 0; i < 3; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->data,
+			    .data_size_in = (uint32_t)f->len,
+			    .repeat = b->repeat);
+
+		if (bpf_prog_test_run_opts(frags ? b->rand_frags :
+						   b->rand_plain,
+					   &o) < 0) {
+			fprintf(stderr, "bench_bpf: test run: %s\n",
+				strerror(errno));
+			return -1;
+		}
+		if (i == 0 || o.duration < best)
+			best = o.duration;
+	}
+	return best;
+}
+
+/* set_prefilter - switch the pre-filter at run time (runtime map). */
+static void set_prefilter(struct bench *b, bool on)
+{
+	char path[192];
+	struct mx_runtime rt;
+	uint32_t zero = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/runtime", b->pin);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &rt) < 0)
+		return;
+	if (on)
+		rt.flags &= ~MX_RT_NO_PREFILTER;
+	else
+		rt.flags |= MX_RT_NO_PREFILTER;
+	bpf_map_update_elem(fd, &zero, &rt, BPF_ANY);
+	close(fd);
+}
+
+/* map_memlock - the kernel memory a pinned map reports (fdinfo). */
+static long long map_memlock(const struct bench *b, const char *name)
+{
+	char path[192], line[256];
+	long long v = -1;
+	FILE *fp;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", b->pin, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	fp = fopen(path, "r");
+	while (fp && fgets(line, sizeof(line), fp))
+		if (sscanf(line, "memlock: %lld", &v) == 1)
+			break;
+	if (fp)
+		fclose(fp);
+	close(fd);
+	return v;
+}
+
+/* open_helper - load a helper object (bench/NAME.bpf.c) from beside us. */
+static struct bpf_object *open_helper(const char *dir, const char *name,
+				      struct bench *b)
+{
+	char path[512];
+	struct bpf_object *o;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	o = bpf_object__open_file(path, NULL);
+	if (!o) {
+		fprintf(stderr, "bench_bpf: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (strcmp(name, "rand.bpf.o") == 0) {
+		bpf_map__set_max_entries(
+			bpf_object__find_map_by_name(o, "keys"), N_VERDICTS);
+	} else {
+		snprintf(path, sizeof(path), "%s/verdicts_v4", b->pin);
+		fd = bpf_obj_get(path);
+		bpf_map__reuse_fd(bpf_object__find_map_by_name(o,
+							       "verdicts_v4"),
+				  fd);
+		close(fd);
+		snprintf(path, sizeof(path), "%s/verdicts_v6", b->pin);
+		fd = bpf_obj_get(path);
+		bpf_map__reuse_fd(bpf_object__find_map_by_name(o,
+							       "verdicts_v6"),
+				  fd);
+		close(fd);
+	}
+	if (bpf_object__load(o) < 0) {
+		fprintf(stderr, "bench_bpf: %s: load failed\n", name);
+		bpf_object__close(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int prog_fd(struct bpf_object *o, const char *name)
+{
+	return bpf_program__fd(bpf_object__find_program_by_name(o, name));
+}
+
+static int map_fd(struct bpf_object *o, const char *name)
+{
+	return bpf_map__fd(bpf_object__find_map_by_name(o, name));
+}
+
+/* frame - an untagged SYN or ACK to port 25 (source replaced later). */
+static void frame(struct pkt_frame *f, int family, uint8_t flags)
+{
+	struct pkt_spec s = { .family = family, .tcp_flags = flags,
+			      .src = family == AF_INET ? "192.0.2.1" :
+							 "2001:db8::1" };
+
+	f->len = pkt_build(&s, f->data, sizeof(f->data));
+}
+
+/*
+ * fill - n random verdicts of one family (batched, timed) into the
+ * kernel and the randomizer's key pool; n_prefixes block prefixes.
+ */
+static void fill(struct bench *b, int family, uint32_t n, uint32_t nprefix)
+{
+	struct mx_addr *a = calloc(n, sizeof(*a));
+	struct kern_verdict *v = calloc(n, sizeof(*v));
+	struct kern_verdict pv = { .action = MX_ACT_BLOCK,
+				   .reason = MX_REASON_PREFIX };
+	const char *map = family == AF_INET ? "verdicts_v4" : "verdicts_v6";
+	long long mem0, mem1;
+	double t0, t1;
+	size_t done;
+	uint32_t i, j;
+	uint64_t r;
+
+	if (!a || !v)
+		abort();
+	for (i = 0; i < n; i++) {
+		a[i].family = (uint8_t)family;
+		a[i].plen = family == AF_INET ? 32 : 128;
+		for (j = 0; j < 16; j += 8) {
+			r = rnd();
+			memcpy(a[i].b + j, &r, 8);
+		}
+		if (family == AF_INET)
+			memset(a[i].b + 4, 0, 12);
+		else
+			a[i].b[0] = (uint8_t)(0x20 | (a[i].b[0] & 0x1f));
+		v[i].action = MX_ACT_BLOCK;
+		v[i].reason = MX_REASON_DNSBL;
+		bpf_map_update_elem(b->keys, &i, a[i].b, BPF_ANY);
+	}
+	mem0 = map_memlock(b, map);
+	t0 = now_s();
+	if (kern_verdict_put_batch(b->k, a, v, n, &done) < 0)
+		fprintf(stderr, "bench_bpf: batch stopped after %zu: %s\n",
+			done, strerror(errno));
+	t1 = now_s();
+	mem1 = map_memlock(b, map);
+	printf("load %u %s verdicts (batched): %.3f s, %.0f ns each; "
+	       "kernel memory %.1f MiB, %.1f bytes each\n",
+	       (unsigned)done, family == AF_INET ? "IPv4" : "IPv6/64", t1 - t0,
+	       (t1 - t0) * 1e9 / (done ? done : 1),
+	       (mem1 - mem0) / 1048576.0,
+	       done ? (double)(mem1 - mem0) / done : 0.0);
+
+	t0 = now_s();
+	for (i = 0; i < nprefix; i++) {
+		struct mx_addr p = { .family = (uint8_t)family };
+
+		r = rnd();
+		memcpy(p.b, &r, 8);
+		if (family == AF_INET) {
+			memset(p.b + 4, 0, 12);
+			addr_mask(&p, 20 + (unsigned)(r >> 61) % 5);
+		} else {
+			p.b[0] = (uint8_t)(0x20 | (p.b[0] & 0x1f));
+			addr_mask(&p, 44 + (unsigned)(r >> 60) % 13);
+		}
+		kern_prefix_put(b->k, KERN_LIST_BLOCK, &p, &pv);
+	}
+	if (nprefix)
+		printf("load %u %s block prefixes (one by one): %.3f s\n",
+		       nprefix, family == AF_INET ? "IPv4" : "IPv6",
+		       now_s() - t0);
+	free(a);
+	free(v);
+}
+
+/* row - one line of the per-packet table. */
+static void row(const char *what, double ns, double base)
+{
+	printf("  %-46s %7.1f ns  (%.2fx plain)\n", what, ns,
+	       base > 0 ? ns / base : 0);
+}
+
+/* per_packet - the unknown and blocked cases of one family. */
+static void per_packet(struct bench *b, int family, bool loaded)
+{
+	const struct pkt_frame *syn = family == AF_INET ? &b->syn4 : &b->syn6;
+	const struct pkt_frame *ack = family == AF_INET ? &b->ack4 : &b->ack6;
+	int mx = kern_prog_fd(b->k, KERN_MODE_NATIVE);
+	int plain = family == AF_INET ? b->plain_v4 : b->plain_v6;
+	double nop, pmiss, phit, x;
+	const char *fam = family == AF_INET ? "IPv4" : "IPv6";
+	char what[96];
+
+	nop = run_ns(b, true, b->nop_frags, family, 0, ack);
+	pmiss = run_ns(b, true, plain, family, 0, ack) - nop;
+	printf("%s, %s (randomizer %.1f ns subtracted):\n", fam,
+	       loaded ? "1M verdicts + 100k block prefixes" : "empty maps",
+	       nop);
+	snprintf(what, sizeof(what), "plain hash miss");
+	row(what, pmiss, pmiss);
+	x = run_ns(b, true, mx, family, 0, ack) - nop;
+	row("mxwall unknown, established (ACK)", x, pmiss);
+	x = run_ns(b, true, mx, family, 0, syn) - nop;
+	row("mxwall unknown SYN (dedup + event)", x, pmiss);
+	set_prefilter(b, false);
+	x = run_ns(b, true, mx, family, 0, ack) - nop;
+	row("mxwall unknown ACK, pre-filter off", x, pmiss);
+	x = run_ns(b, true, mx, family, 0, syn) - nop;
+	row("mxwall unknown SYN, pre-filter off", x, pmiss);
+	set_prefilter(b, true);
+	if (!loaded)
+		return;
+	/* Hits pick a key from the pool: a baseline with that read too. */
+	nop = run_ns(b, true, b->nop_frags, family, b->n_verdicts, syn);
+	phit = run_ns(b, true, plain, family, b->n_verdicts, syn) - nop;
+	row("plain hash hit", phit, pmiss);
+	x = run_ns(b, true, mx, family, b->n_verdicts, syn) - nop;
+	row("mxwall blocked hit (drop)", x, pmiss);
+	printf("  mxwall blocked hit / plain hit: %.2fx\n", x / phit);
+}
+
+/* xdp_filter - xdp-tools' filter beside mxwall, 10,000 IPv4 addresses. */
+static void xdp_filter(struct bench *b, const char *dir)
+{
+	(void)dir;
+	printf("xdp-filter: see bench/run.sh (needs an interface)\n");
+}
+
+static int setup(struct bench *b, const char *dir, char *tmp)
+{
+	struct kern_opts o = { .max_verdicts = b->n_verdicts + 16,
+			       .max_prefixes = 1u << 17,
+			       .event_interval_ms = 60000 };
+	char path[64], err[512];
+
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/bpf", tmp);
+	if (mkdir(path, 0700) < 0 || mount("bpf", path, "bpf", 0, NULL) < 0) {
+		fprintf(stderr, "bench_bpf: mount bpffs at %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	snprintf(b->pin, sizeof(b->pin), "%s/mx", path);
+	o.pin_path = b->pin;
+	if (kern_load(&o, &b->k, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bench_bpf: %s\n", err);
+		return -1;
+	}
+	b->rand = open_helper(dir, "rand.bpf.o", b);
+	b->plain = open_helper(dir, "plain.bpf.o", b);
+	if (!b->rand || !b->plain)
+		return -1;
+	b->rand_frags = prog_fd(b->rand, "rand_frags");
+	b->rand_plain = prog_fd(b->rand, "rand_plain");
+	b->nop_frags = prog_fd(b->rand, "nop_frags");
+	b->nop_plain = prog_fd(b->rand, "nop_plain");
+	b->next_frags = map_fd(b->rand, "next_frags");
+	b->next_plain = map_fd(b->rand, "next_plain");
+	b->conf = map_fd(b->rand, "conf");
+	b->keys = map_fd(b->rand, "keys");
+	b->plain_v4 = prog_fd(b->plain, "plain_v4");
+	b->plain_v6 = prog_fd(b->plain, "plain_v6");
+	frame(&b->syn4, AF_INET, PKT_SYN);
+	frame(&b->ack4, AF_INET, PKT_ACK);
+	frame(&b->syn6, AF_INET6, PKT_SYN);
+	frame(&b->ack6, AF_INET6, PKT_ACK);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = { .repeat = 1000000, .n_verdicts = N_VERDICTS,
+			   .n_prefixes = N_PREFIXES };
+	char tmp[] = "/tmp/mxwall-bench-bpf.XXXXXX", path[64];
+	char *self = strdup(argv[0]), *dir = dirname(self);
+	int r = 1;
+
+	if (argc > 1 && strcmp(argv[1], "-q") == 0) {
+		b.repeat = 20000;
+		b.n_verdicts = 1u << 14;
+		b.n_prefixes = 1000;
+	}
+	if (geteuid() != 0) {
+		printf("bench_bpf: skipped: needs root\n");
+		return 0;
+	}
+	if (setup(&b, dir, tmp) < 0)
+		goto out;
+	printf("== kernel program, ns per packet, %u runs, random sources\n",
+	       b.repeat);
+	per_packet(&b, AF_INET, false);
+	per_packet(&b, AF_INET6, false);
+	fill(&b, AF_INET, b.n_verdicts, b.n_prefixes);
+	per_packet(&b, AF_INET, true);
+	fill(&b, AF_INET6, b.n_verdicts, b.n_prefixes);
+	per_packet(&b, AF_INET6, true);
+	xdp_filter(&b, dir);
+	r = 0;
+out:
+	kern_close(b.k);
+	if (b.rand)
+		bpf_object__close(b.rand);
+	if (b.plain)
+		bpf_object__close(b.plain);
+	snprintf(path, sizeof(path), "%s/bpf", tmp);
+	umount2(path, MNT_DETACH);
+	rmdir(path);
+	rmdir(tmp);
+	free(self);
+	return r;
+}
