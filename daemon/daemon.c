@@ -27,11 +27,13 @@
 #include "eval.h"
 #include "evloop.h"
 #include "log.h"
+#include "policy.h"
 #include "verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,10 +51,16 @@
 #define RETIRE_MS 120000
 #define REASON_MAX 600
 
-/* struct waiter - a policy request waiting for a pending evaluation. */
+/*
+ * struct waiter - a request waiting for a pending evaluation: either a
+ * daemon_client caller (cb) or the policy server (pcb, gets the engine's
+ * whole verdict); p is the evaluation it waits for.
+ */
 struct waiter {
 	daemon_done_cb cb;
+	policy_verdict_cb pcb;
 	void *arg;
+	struct pending *p;
 	struct waiter *next;
 };
 
@@ -94,6 +102,10 @@ struct retired {
  *   observe_cfg        mode = observe in the configuration;
  *   observe_applied    what the backend was last told (observe or not);
  *   breaker            the engine's circuit breaker is on;
+ *   policy             the policy server, told about reloads;
+ *   pv                 a verdict rebuilt from the cache for the policy
+ *                      server (the engine's record is 5 KiB: the cache
+ *                      keeps only its summary);
  *   reason             buffer behind daemon_verdict.reason.
  */
 struct daemon {
@@ -117,6 +129,8 @@ struct daemon {
 	bool observe_applied;
 	bool breaker;
 	struct retired *retired;
+	struct policy_server *policy;
+	struct verdict pv;
 	time_t started, last_reload, snapshot_written;
 	bool last_reload_ok;
 	uint64_t evaluations;
@@ -336,6 +350,107 @@ static struct cache_entry *daemon_apply(struct daemon *d,
 }
 
 
+/* unquote - undo log_quote's \\xNN escapes in place. */
+static void unquote(char *s)
+{
+	char *o = s;
+	unsigned x;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x", &x) == 1) {
+			*o++ = (char)x;
+			s += 4;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * verdict_from_entry - rebuild the summary of an engine verdict from a
+ * cache entry: action, reason code, and from the reason text the list and
+ * reply or the table, line and result, so the policy server words its
+ * reject as for a fresh verdict.
+ */
+static void verdict_from_entry(struct daemon *d, const struct cache_entry *e,
+			       const struct mx_addr *client,
+			       struct verdict *v)
+{
+	char text[REASON_MAX], *p, *key, *val;
+	unsigned r[4];
+
+	memset(v, 0, offsetof(struct verdict, lists));
+	v->addr = e->addr;
+	v->client = *client;
+	v->action = e->action == DAEMON_BLOCK ? VERDICT_BLOCK : VERDICT_ALLOW;
+	v->reason = e->kreason;
+	v->score = e->score;
+	v->observe = d->observe_cfg || d->breaker;
+	snprintf(v->name, sizeof(v->name), "unknown");
+	snprintf(text, sizeof(text), "%s", cache_reason(d->cache, e));
+	for (p = text; *p;) {
+		key = p;
+		p = strchr(p, '=');
+		if (!p)
+			break;
+		*p++ = '\0';
+		if (*p == '"') {
+			val = ++p;
+			p = strchr(p, '"');
+			if (!p)
+				break;
+		} else {
+			val = p;
+			p += strcspn(p, " ");
+		}
+		if (*p)
+			*p++ = '\0';
+		p += strspn(p, " ");
+		unquote(val);
+		if (strcmp(key, "list") == 0)
+			snprintf(v->list, sizeof(v->list), "%s", val);
+		else if (strcmp(key, "reply") == 0 &&
+			 sscanf(val, "%u.%u.%u.%u", &r[0], &r[1], &r[2],
+				&r[3]) == 4)
+			for (int i = 0; i < 4; i++)
+				v->reply[i] = (uint8_t)r[i];
+		else if (strcmp(key, "table") == 0)
+			snprintf(v->rule.table, sizeof(v->rule.table), "%s",
+				 val);
+		else if (strcmp(key, "line") == 0)
+			v->rule.line = atoi(val);
+		else if (strcmp(key, "text") == 0)
+			snprintf(v->rule.result, sizeof(v->rule.result), "%s",
+				 val);
+	}
+	if (v->reason == MX_REASON_MANUAL && e->action == DAEMON_BLOCK)
+		snprintf(v->rule.result, sizeof(v->rule.result),
+			 "REJECT %.200s", v->rule.result[0] ? v->rule.result :
+							      "blocked by hand");
+}
+
+/*
+ * policy_feed - answer a policy waiter: the engine's verdict, or what
+ * the cache holds when a verdict by hand took precedence.
+ */
+static void policy_feed(struct daemon *d, const struct verdict *v,
+			const struct cache_entry *e, struct waiter *w)
+{
+	if (e && e->origin == ORIGIN_MANUAL) {
+		verdict_from_entry(d, e, &v->client, &d->pv);
+		w->pcb(&d->pv, w->arg);
+		return;
+	}
+	if (d->observe_cfg && v->action == VERDICT_BLOCK && !v->observe) {
+		memcpy(&d->pv, v, sizeof(d->pv));
+		d->pv.observe = true;
+		w->pcb(&d->pv, w->arg);
+		return;
+	}
+	w->pcb(v, w->arg);
+}
+
 /* eval_done - the engine's answer for one pending evaluation. */
 static void eval_done(const struct verdict *v, void *arg)
 {
@@ -353,8 +468,10 @@ static void eval_done(const struct verdict *v, void *arg)
 	for (w = p->waiters; w; w = next) {
 		next = w->next;
 		e = cache_find(d->cache, &p->key);
-		if (e && (v->action == VERDICT_BLOCK ||
-			  v->action == VERDICT_ALLOW)) {
+		if (w->pcb) {
+			policy_feed(d, v, e, w);
+		} else if (e && (v->action == VERDICT_BLOCK ||
+				 v->action == VERDICT_ALLOW)) {
 			fill_verdict(d, e, &dv);
 			w->cb(&dv, w->arg);
 		} else {
@@ -411,9 +528,61 @@ enum daemon_lookup daemon_client(struct daemon *d, const struct mx_addr *a,
 		return DAEMON_NONE;
 	w->cb = cb;
 	w->arg = arg;
+	w->p = p;
 	w->next = p->waiters;
 	p->waiters = w;
 	return DAEMON_PENDING;
+}
+
+/* hook_client_verdict - the policy server asks about a client. */
+static void *hook_client_verdict(void *ctx, const struct mx_addr *client,
+				 const char *name, policy_verdict_cb cb,
+				 void *arg)
+{
+	struct daemon *d = ctx;
+	struct mx_addr key = daemon_key(d, client);
+	struct cache_entry *e = cache_cover(d->cache, &key);
+	struct pending *p;
+	struct waiter *w;
+
+	if (e && (e->expires == 0 || e->expires > wall_now()) &&
+	    !(e->flags & CACHE_STALE)) {
+		verdict_from_entry(d, e, client, &d->pv);
+		cb(&d->pv, arg);
+		return NULL;
+	}
+	p = pend_start(d, client, &key);
+	if (!p || !(w = calloc(1, sizeof(*w))))
+		return NULL;
+	w->pcb = cb;
+	w->arg = arg;
+	w->p = p;
+	w->next = p->waiters;
+	p->waiters = w;
+	return w;
+}
+
+/* hook_cancel - a policy request stopped waiting. */
+static void hook_cancel(void *ctx, void *handle)
+{
+	struct waiter *w = handle, **ww;
+
+	for (ww = &w->p->waiters; *ww; ww = &(*ww)->next)
+		if (*ww == w) {
+			*ww = w->next;
+			free(w);
+			return;
+		}
+}
+
+const struct policy_hooks daemon_policy_hooks = {
+	.client_verdict = hook_client_verdict,
+	.cancel = hook_cancel,
+};
+
+void daemon_set_policy(struct daemon *d, struct policy_server *ps)
+{
+	d->policy = ps;
 }
 
 void daemon_client_cancel(struct daemon *d, daemon_done_cb cb, void *arg)
@@ -990,6 +1159,8 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 			 "restart: still using the old ones", d->config_path);
 	d->cfg = cfg;
 	retire_cfg(d, old);
+	if (d->policy)
+		policy_reconfigure(d->policy, cfg);
 	observe = strcmp(cfg->mode, "observe") == 0;
 	if (observe != d->observe_cfg) {
 		d->observe_cfg = observe;

@@ -222,6 +222,15 @@ int daemon_start(struct daemon *d, char *err, size_t errlen);
 void daemon_free(struct daemon *d);
 struct backend *daemon_backend(struct daemon *d);
 
+/*
+ * The policy server's hooks (policy.h), with the daemon as ctx, and the
+ * server itself, so a reload reaches it (policy_reconfigure).
+ */
+struct policy_hooks;
+struct policy_server;
+extern const struct policy_hooks daemon_policy_hooks;
+void daemon_set_policy(struct daemon *d, struct policy_server *ps);
+
 /* notify.c: sd_notify(3) without libsystemd; no-op without NOTIFY_SOCKET. */
 void notify_send(const char *state);
 

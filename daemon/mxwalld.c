@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "evloop.h"
 #include "log.h"
+#include "policy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -145,6 +146,7 @@ int main(int argc, char **argv)
 	const char *path = DEFAULT_CONF;
 	struct pcap_observer *po = NULL;
 	struct control *ctl = NULL;
+	struct policy_server *ps = NULL;
 	struct mx_config *cfg;
 	struct daemon *d;
 	int foreground = 0, check = 0, ready_fd = -1, ch;
@@ -191,6 +193,11 @@ int main(int argc, char **argv)
 	ctl = control_create(d, NULL, err, sizeof(err));
 	if (!ctl)
 		msg_fatal("control socket: %s: not starting", err);
+	ps = policy_create(daemon_loop(d), cfg, &daemon_policy_hooks, d, err,
+			   sizeof(err));
+	if (!ps)
+		msg_fatal("policy service: %s: not starting", err);
+	daemon_set_policy(d, ps);
 	if (strcmp(cfg->backend, "xdp") != 0) {
 		po = pcap_observer_start(d, err, sizeof(err));
 		if (!po)
@@ -212,6 +219,7 @@ int main(int argc, char **argv)
 
 	notify_send("STOPPING=1");
 	control_free(ctl);
+	policy_free(ps);
 	pcap_observer_free(po);
 	daemon_free(d);
 	msg_info("stopped");
