@@ -1109,8 +1109,14 @@ void config_dump(FILE *fp, const struct mx_config *cfg, bool json)
 			json_str(fp, origin);
 			fputs("}", fp);
 		} else {
-			fprintf(fp, "# %s\n%s =%s%s\n", origin,
-				config_params[i].name, *raw ? " " : "", raw);
+			fprintf(fp, "# %s\n%s =%s", origin,
+				config_params[i].name, *raw ? " " : "");
+			for (; *raw; raw++) { /* $ doubled: reads back */
+				if (*raw == '$')
+					fputc('$', fp);
+				fputc(*raw, fp);
+			}
+			fputs("\n", fp);
 		}
 	}
 	if (json)

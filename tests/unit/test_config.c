@@ -323,13 +323,16 @@ static void test_dump_roundtrip(void **state)
 	int i;
 
 	a = load("mode = observe\nmynetworks = 10.0.0.0/8 [::1]/128\n"
-		 "dnsbl_sites = a.example*2 b.example=127.0.0.[2..3]\n", 0);
+		 "dnsbl_sites = a.example*2 b.example=127.0.0.[2..3]\n"
+		 "client_checks = regexp:{ {/^unknown$$/ REJECT $$$$} }\n", 0);
 	assert_non_null(a);
 	fp = open_memstream(&text, &len);
 	config_dump(fp, a, false);
 	fclose(fp);
 	assert_non_null(strstr(text, "# mxwall.conf, line 1\nmode = observe\n"));
 	assert_non_null(strstr(text, "# default\nbackend = xdp\n"));
+	assert_non_null(strstr(text, "client_checks = regexp:{ {/^unknown$$/ "
+				     "REJECT $$$$} }\n"));
 	b = load(text, 0);
 	assert_non_null(b);
 	assert_string_equal(captured, "");
