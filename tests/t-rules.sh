@@ -251,6 +251,29 @@ else
 	"$MXWALLCTL" -c "$LABDIR/bad-sites.conf" config \
 		>/dev/null 2>"$LABDIR/mc.err"
 	t_eq "mxwallctl config refuses a bad weight (exit)" "$?" 1
+	t_match "mxwallctl config names the bad weight" \
+		"$(cat "$LABDIR/mc.err")" 'line [0-9]+: dnsbl_sites: weight "3x"'
+fi
+
+# mxwalld -n checks the whole configuration as the daemon would start it.
+if [ -x "$MXWALLD" ]; then
+	"$MXWALLD" -n -c "$sites" >"$LABDIR/n.out" 2>&1
+	t_eq "mxwalld -n accepts dnsbl_sites.conf (exit)" "$?" 0
+	sed 's/127\.0\.0\.\[2\.\.11\]/127.0.0.[2..300]/' "$sites" \
+		>"$LABDIR/bad-filter.conf"
+	"$MXWALLD" -n -c "$LABDIR/bad-filter.conf" >"$LABDIR/n.out" 2>&1
+	t_eq "mxwalld -n refuses a bad reply filter (exit)" "$?" 1
+	t_match "mxwalld -n names the bad filter" "$(cat "$LABDIR/n.out")" \
+		'reply filter "127\.0\.0\.\[2\.\.300\]"'
+	# The dynamic-IP tables as the README tells users to configure them.
+	printf 'client_checks = pcre:%s, pcre:%s\n' \
+		"$RULES/dynamic-normal.pcre" "$RULES/dynamic-strict.pcre" \
+		>"$LABDIR/tables.conf"
+	"$MXWALLD" -n -c "$LABDIR/tables.conf" >"$LABDIR/n.out" 2>&1
+	t_eq "mxwalld -n accepts client_checks with both dynamic tiers" \
+		"$?" 0
+else
+	t_skip "mxwalld not built ($MXWALLD): mxwalld -n not run"
 fi
 
 t_done
