@@ -245,8 +245,8 @@ static void add_site(struct imp *im, enum imp_param which, const char *list,
 	domain[dlen] = 0;
 	dead = dnsbl_dead_lookup(domain);
 	if (dead && dead->kind != DNSBL_REPLACED) {
-		note(im, "%s: %s %s: left out: the list is %s (%s)", list,
-		     from, arg, dnsbl_dead_kind_name(dead->kind), dead->note);
+		note(im, "%s: %s %s: left out (%s: %s)", list, from, arg,
+		     dnsbl_dead_kind_name(dead->kind), dead->note);
 		return;
 	}
 	if (dead && dead->replacement) {
