@@ -275,11 +275,11 @@ static __always_inline int protected(__u16 dport)
 }
 
 /*
- * prefilter_clear - whether the pre-filter says no verdict or prefix can
- * cover the address (key: IPv4 in b[0..3], else the masked IPv6 key).
+ * pf_bits - the MX_PF_* bits of the address's /24 or hashed /48: which
+ * lookups can find anything (key: the masked IPv6 key for IPv6).
  */
-static __always_inline int prefilter_clear(const struct mx_pkt *p,
-					   const struct mx_v6key *k6)
+static __always_inline __u32 pf_bits(const struct mx_pkt *p,
+				     const struct mx_v6key *k6)
 {
 	__u32 idx, word;
 	__u64 *w, hi;
@@ -292,11 +292,13 @@ static __always_inline int prefilter_clear(const struct mx_pkt *p,
 		hi = bpf_be64_to_cpu(hi & cfg_pf_v6_mask) >> 16;
 		idx = (__u32)((hi * MX_PF_V6_MULT) >> (64 - MX_PF_BITS));
 	}
-	word = idx >> 6;
+	word = idx >> 5;
 	if (p->family != 2)
 		word += MX_PF_V4_WORDS;
 	w = bpf_map_lookup_elem(&prefilter, &word);
-	return w && !(*w & (1ull << (idx & 63)));
+	if (!w)
+		return MX_PF_VERDICT | MX_PF_PREFIX;
+	return (__u32)(*w >> ((idx & 31) * 2)) & 3;
 }
 
 /*
@@ -358,10 +360,10 @@ static __always_inline void post_event(struct mx_counters *cnt,
  */
 static __always_inline int lookup(struct mx_counters *cnt,
 				  const struct mx_pkt *p,
-				  const struct mx_v6key *k6, __u64 *now,
-				  int *block)
+				  const struct mx_v6key *k6, __u32 bits,
+				  __u64 *now, int *block)
 {
-	struct mx_verdict *v;
+	struct mx_verdict *v = NULL;
 
 	*block = 0;
 	if (p->family == 2) {
@@ -370,23 +372,29 @@ static __always_inline int lookup(struct mx_counters *cnt,
 
 		__builtin_memcpy(lk.b, p->src, 4);
 		__builtin_memcpy(&a, p->src, 4);
-		if (live(cnt, bpf_map_lookup_elem(&allow_v4, &lk), now))
+		if ((bits & MX_PF_PREFIX) &&
+		    live(cnt, bpf_map_lookup_elem(&allow_v4, &lk), now))
 			return MX_CNT_PASS_ALLOW_PREFIX;
-		v = bpf_map_lookup_elem(&verdicts_v4, &a);
+		if (bits & MX_PF_VERDICT)
+			v = bpf_map_lookup_elem(&verdicts_v4, &a);
 		if (live(cnt, v, now))
 			goto exact;
-		if (live(cnt, bpf_map_lookup_elem(&block_v4, &lk), now))
+		if ((bits & MX_PF_PREFIX) &&
+		    live(cnt, bpf_map_lookup_elem(&block_v4, &lk), now))
 			goto prefix;
 	} else {
 		struct mx_lpm_v6 lk = { .plen = 128 };
 
 		__builtin_memcpy(lk.b, p->src, 16);
-		if (live(cnt, bpf_map_lookup_elem(&allow_v6, &lk), now))
+		if ((bits & MX_PF_PREFIX) &&
+		    live(cnt, bpf_map_lookup_elem(&allow_v6, &lk), now))
 			return MX_CNT_PASS_ALLOW_PREFIX;
-		v = bpf_map_lookup_elem(&verdicts_v6, k6);
+		if (bits & MX_PF_VERDICT)
+			v = bpf_map_lookup_elem(&verdicts_v6, k6);
 		if (live(cnt, v, now))
 			goto exact;
-		if (live(cnt, bpf_map_lookup_elem(&block_v6, &lk), now))
+		if ((bits & MX_PF_PREFIX) &&
+		    live(cnt, bpf_map_lookup_elem(&block_v6, &lk), now))
 			goto prefix;
 	}
 	return MX_CNT_PASS_UNKNOWN;
@@ -409,6 +417,7 @@ static __always_inline int mx_filter(void *data, void *end, __u32 ifindex)
 	struct mx_counters *cnt;
 	__u32 zero = 0;
 	__u64 now = 0, m;
+	__u32 bits;
 	int out, block;
 
 	cnt = bpf_map_lookup_elem(&counters, &zero);
@@ -439,11 +448,14 @@ static __always_inline int mx_filter(void *data, void *end, __u32 ifindex)
 		__builtin_memcpy(k6.b + 8, &m, 8);
 	}
 
-	if (!(rt->flags & MX_RT_NO_PREFILTER) && prefilter_clear(&p, &k6)) {
+	bits = MX_PF_VERDICT | MX_PF_PREFIX;
+	if (!(rt->flags & MX_RT_NO_PREFILTER))
+		bits = pf_bits(&p, &k6);
+	if (!bits) {
 		bump(cnt, MX_CNT_PREFILTER_MISS);
 		out = MX_CNT_PASS_UNKNOWN;
 	} else {
-		out = lookup(cnt, &p, &k6, &now, &block);
+		out = lookup(cnt, &p, &k6, bits, &now, &block);
 		if (block) {
 			if (rt->flags & MX_RT_OBSERVE) {
 				out = MX_CNT_WOULD_DROP;

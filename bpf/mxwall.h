@@ -15,8 +15,8 @@
  *                 configured IPv6 prefix, /64 by default) -> mx_verdict
  *   allow_v4, allow_v6, block_v4, block_v6
  *                 LPM tries, struct mx_lpm_v4/v6 -> struct mx_verdict
- *   prefilter     array of __u64 words, memory-mappable: one bit per IPv4
- *                 /24 and one per hashed IPv6 /48 (see MX_PF_*)
+ *   prefilter     array of __u64 words, memory-mappable: two bits per
+ *                 IPv4 /24 and per hashed IPv6 /48 (see MX_PF_*)
  *   runtime       array of one struct mx_runtime (observe mode etc.)
  *   counters      per-CPU array of one struct mx_counters
  *   recent        array of struct mx_recent, indexed by a hash of the
@@ -94,21 +94,27 @@ struct mx_lpm_v6 {
 };
 
 /*
- * The pre-filter: a bitmap consulted before any lookup. A clear bit means
- * no verdict and no prefix can cover the address, so it is unknown at the
- * cost of one array read. The loader sets bits on every put and never
- * clears them on delete (a stale bit only costs the full lookup).
- *   IPv4: bit index = the address's top 24 bits (its /24);
- *   IPv6: bit index = ((first 6 bytes as a big-endian 48-bit number)
- *         * MX_PF_V6_MULT mod 2^64) >> (64 - 24), i.e. a hash of the /48;
+ * The pre-filter: a bitmap consulted before any lookup. Every /24 (IPv4)
+ * and every hashed /48 (IPv6) has two bits: MX_PF_VERDICT, some exact
+ * verdict may lie in it, and MX_PF_PREFIX, some allow or block prefix may
+ * cover it. The program looks up only what the bits allow: with both
+ * clear the address is unknown at the cost of one array read, and an
+ * address under verdicts alone skips both prefix tries (the dearest
+ * lookups). The loader sets bits on every put and never clears them on
+ * delete (a stale bit only costs the full lookup).
+ *   IPv4: index i = the address's top 24 bits (its /24);
+ *   IPv6: index i = ((first 6 bytes as a big-endian 48-bit number)
+ *         * MX_PF_V6_MULT mod 2^64) >> (64 - 24), a hash of the /48;
  *         with an IPv6 verdict prefix shorter than /48, the /48 is taken
  *         after masking to that prefix (struct mx_runtime.pf_v6_plen).
  * Words 0 .. MX_PF_V4_WORDS-1 hold IPv4, the next MX_PF_V6_WORDS IPv6;
- * bit i of a family lives in word i / 64, bit i % 64.
+ * index i's bits are bits 2 * (i % 32) (+1) of word i / 32.
  */
 #define MX_PF_BITS 24
-#define MX_PF_V4_WORDS (1u << (MX_PF_BITS - 6))
-#define MX_PF_V6_WORDS (1u << (MX_PF_BITS - 6))
+#define MX_PF_VERDICT 0x1u
+#define MX_PF_PREFIX 0x2u
+#define MX_PF_V4_WORDS (1u << (MX_PF_BITS - 5))
+#define MX_PF_V6_WORDS (1u << (MX_PF_BITS - 5))
 #define MX_PF_WORDS (MX_PF_V4_WORDS + MX_PF_V6_WORDS)
 #define MX_PF_V6_MULT 0x9e3779b97f4a7c15ULL
 

@@ -368,15 +368,15 @@ static void set_sizes(struct kern *k, const struct kern_opts *o)
 	explicit[M_RECENT] = o->max_recent != 0;
 	explicit[M_EVENTS] = o->ring_bytes != 0;
 	for (i = 0; i < M__N; i++) {
-		got = pinned_max_entries(k->pin_path, map_names[i]);
+		/* Fixed-size maps (want 0) keep the object's size. */
+		got = want[i] ? pinned_max_entries(k->pin_path, map_names[i]) :
+				0;
 		if (got && explicit[i] && got != want[i])
 			msg_warn("%s/%s: pinned with %u entries, configured "
 				 "%u: keeping %u until the pins are removed",
 				 k->pin_path, map_names[i], got, want[i], got);
-		if (got)
-			bpf_map__set_max_entries(maps[i], got);
-		else if (want[i])
-			bpf_map__set_max_entries(maps[i], want[i]);
+		if (got || want[i])
+			bpf_map__set_max_entries(maps[i], got ? got : want[i]);
 		bpf_map__set_pin_path(maps[i],
 				      pin_file(k, map_names[i], path,
 					       sizeof(path)));
@@ -723,19 +723,26 @@ int kern_detach(struct kern *k, const char *ifname, char *err,
 	return 0;
 }
 
-/* pf_set - set pre-filter bits [first, first + count) of one family. */
-static void pf_set(struct kern *k, bool v6, uint32_t first, uint64_t count)
+/*
+ * pf_set - set bit kind (MX_PF_VERDICT or MX_PF_PREFIX) of the indices
+ * [first, first + count) of one family; whole words at a time where the
+ * run covers them.
+ */
+static void pf_set(struct kern *k, bool v6, uint64_t first, uint64_t count,
+		   unsigned kind)
 {
 	uint64_t *w = k->pf + (v6 ? MX_PF_V4_WORDS : 0);
+	uint64_t all = kind == MX_PF_VERDICT ? 0x5555555555555555ull :
+					       0xaaaaaaaaaaaaaaaaull;
 	uint64_t i;
 
 	for (i = first; i < first + count; i++) {
-		if ((i & 63) == 0 && first + count - i >= 64) {
-			__atomic_store_n(&w[i >> 6], ~0ull, __ATOMIC_RELAXED);
-			i += 63;
+		if ((i & 31) == 0 && first + count - i >= 32) {
+			__atomic_fetch_or(&w[i >> 5], all, __ATOMIC_RELAXED);
+			i += 31;
 			continue;
 		}
-		__atomic_fetch_or(&w[i >> 6], 1ull << (i & 63),
+		__atomic_fetch_or(&w[i >> 5], (uint64_t)kind << ((i & 31) * 2),
 				  __ATOMIC_RELAXED);
 	}
 }
@@ -753,8 +760,11 @@ static uint32_t pf_v6_index(const struct kern *k, const uint8_t *b)
 	return (uint32_t)((hi * MX_PF_V6_MULT) >> (64 - MX_PF_BITS));
 }
 
-/* pf_cover - set every bit a prefix could be looked up under. */
-static void pf_cover(struct kern *k, const struct mx_addr *p)
+/*
+ * pf_cover - set bit kind for every index an address or prefix could be
+ * looked up under.
+ */
+static void pf_cover(struct kern *k, const struct mx_addr *p, unsigned kind)
 {
 	uint32_t v4;
 	struct mx_addr a;
@@ -765,16 +775,16 @@ static void pf_cover(struct kern *k, const struct mx_addr *p)
 	if (p->family == AF_INET) {
 		v4 = (uint32_t)p->b[0] << 16 | (uint32_t)p->b[1] << 8 | p->b[2];
 		n = p->plen >= 24 ? 1 : 1ull << (24 - p->plen);
-		pf_set(k, false, v4, n);
+		pf_set(k, false, v4, n, kind);
 		return;
 	}
 	if (p->plen >= k->pf_v6_plen) {
-		pf_set(k, true, pf_v6_index(k, p->b), 1);
+		pf_set(k, true, pf_v6_index(k, p->b), 1, kind);
 		return;
 	}
 	/* Each /48 under a short prefix hashes anywhere: enumerate, or all. */
 	if (k->pf_v6_plen - p->plen > 16) {
-		pf_set(k, true, 0, 1ull << MX_PF_BITS);
+		pf_set(k, true, 0, 1ull << MX_PF_BITS, kind);
 		return;
 	}
 	n = 1ull << (k->pf_v6_plen - p->plen);
@@ -792,7 +802,7 @@ static void pf_cover(struct kern *k, const struct mx_addr *p)
 			a.b[j] = (uint8_t)hi;
 			hi >>= 8;
 		}
-		pf_set(k, true, pf_v6_index(k, a.b), 1);
+		pf_set(k, true, pf_v6_index(k, a.b), 1, kind);
 	}
 }
 
@@ -857,7 +867,7 @@ int kern_verdict_put(struct kern *k, const struct mx_addr *a,
 	if (r < 0)
 		return r;
 	key_addr(k, idx == M_V6, key, &m);
-	pf_cover(k, &m);
+	pf_cover(k, &m, MX_PF_VERDICT);
 	to_kernel(v, &kv);
 	return bpf_map_update_elem(k->fd[idx], key, &kv, BPF_ANY) < 0 ? -errno :
 									0;
@@ -906,7 +916,7 @@ int kern_verdict_put_batch(struct kern *k, const struct mx_addr *a,
 				goto out;
 			memcpy(&keys4[nk], keys[nk], 4);
 			key_addr(k, idx == M_V6, keys[nk], &m);
-			pf_cover(k, &m);
+			pf_cover(k, &m, MX_PF_VERDICT);
 			to_kernel(&v[j], &vals[nk]);
 		}
 		idx = fam == AF_INET ? M_V4 : M_V6;
@@ -1026,7 +1036,7 @@ int kern_prefix_put(struct kern *k, enum kern_list list,
 	r = prefix_key(list, &p, key, &idx);
 	if (r < 0)
 		return r;
-	pf_cover(k, &p);
+	pf_cover(k, &p, MX_PF_PREFIX);
 	to_kernel(v, &kv);
 	return bpf_map_update_elem(k->fd[idx], key, &kv, BPF_ANY) < 0 ? -errno :
 									0;
