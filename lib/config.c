@@ -939,10 +939,23 @@ static void check_relations(struct loader *ld)
 	char a[32], b[32];
 
 	if (c->dnsbl_min_ttl > c->dnsbl_max_ttl)
-		cerr(ld, param_line(ld, CONF_P_dnsbl_min_ttl), CONF_P_dnsbl_min_ttl,
+		cerr(ld, param_line(ld, CONF_P_dnsbl_min_ttl),
+		     CONF_P_dnsbl_min_ttl,
 		     "%s is longer than dnsbl_max_ttl (%s)",
 		     fmt_duration(c->dnsbl_min_ttl, a, sizeof(a)),
 		     fmt_duration(c->dnsbl_max_ttl, b, sizeof(b)));
+}
+
+/* config_suffix - what happens next, for the end of each error line. */
+static const char *config_suffix(int flags)
+{
+	if (flags & CONFIG_FOR_START)
+		return ": not starting";
+	if (flags & CONFIG_FOR_RELOAD)
+		return ": keeping the old configuration";
+	if (flags & CONFIG_FOR_CHECK)
+		return ": configuration refused";
+	return "";
 }
 
 /* config_load_text - see config.h. */
@@ -952,11 +965,7 @@ struct mx_config *config_load_text(const char *name, const char *text,
 	struct loader ld = { .file = name, .flags = flags };
 	int i, ok;
 
-	ld.suffix = flags & CONFIG_FOR_START	? ": not starting" :
-		    flags & CONFIG_FOR_RELOAD	? ": keeping the old "
-						  "configuration" :
-		    flags & CONFIG_FOR_CHECK	? ": configuration refused" :
-						  "";
+	ld.suffix = config_suffix(flags);
 	ld.cfg = calloc(1, sizeof(*ld.cfg));
 	if (!ld.cfg)
 		return NULL;
@@ -1004,12 +1013,7 @@ struct mx_config *config_load(const char *path, int flags)
 		return config_load_text("(defaults)", NULL, 0, flags);
 	text = read_file(path, CONFIG_FILE_MAX, &len, err, sizeof(err));
 	if (!text) {
-		msg_warn("%s%s", err,
-			 flags & CONFIG_FOR_START    ? ": not starting" :
-			 flags & CONFIG_FOR_RELOAD   ? ": keeping the old "
-						       "configuration" :
-			 flags & CONFIG_FOR_CHECK    ? ": configuration "
-						       "refused" : "");
+		msg_warn("%s%s", err, config_suffix(flags));
 		return NULL;
 	}
 	cfg = config_load_text(path, text, len, flags);

@@ -435,8 +435,9 @@ static void read_postscreen(struct imp *im, FILE *out)
 	if (value_of(im, "postscreen_blacklist_action", NULL) ||
 	    value_of(im, "postscreen_denylist_action", NULL))
 		note(im, "postscreen_denylist_action (or its old name "
-		     "postscreen_blacklist_action): mxwall blocks in the kernel "
-		     "and refuses at RCPT; the action stays in Postfix");
+		     "postscreen_blacklist_action): mxwall blocks in the "
+		     "kernel and refuses at RCPT; the action stays in "
+		     "Postfix");
 }
 
 /* print_param - "name = word, word" with long lists folded. */

@@ -512,6 +512,16 @@ out:
 	return rc;
 }
 
+/* prefix_byte - the mask byte that keeps "bits" leading bits (<0: none). */
+static unsigned char prefix_byte(int bits)
+{
+	if (bits >= 8)
+		return 0xff;
+	if (bits <= 0)
+		return 0;
+	return (unsigned char)(0xff << (8 - bits));
+}
+
 /*
  * cidr_pattern - parse a cidr_table(5) address pattern: [!...]ADDR,
  * ADDR/LEN, [ADDR], [ADDR]/LEN or [ADDR/LEN]; host bits must be zero.
@@ -567,17 +577,13 @@ static int cidr_pattern(struct parse *ps, const char *pattern, struct rule *r)
 	for (i = 0; i < bits / 8; i++) {
 		int take = plen - i * 8;
 
-		r->mask[i] = take >= 8 ? 0xff :
-			     take <= 0 ? 0 : (unsigned char)(0xff << (8 - take));
+		r->mask[i] = prefix_byte(take);
 		if (r->net[i] & ~r->mask[i]) {
 			char fixed[INET6_ADDRSTRLEN];
 			int j;
 
 			for (j = 0; j < bits / 8; j++) {
-				int tk = plen - j * 8;
-
-				r->net[j] &= tk >= 8 ? 0xff : tk <= 0 ? 0 :
-					     (unsigned char)(0xff << (8 - tk));
+				r->net[j] &= prefix_byte(plen - j * 8);
 			}
 			inet_ntop(r->family, r->net, fixed, sizeof(fixed));
 			return perr(ps, "host bits set in \"%s\" (the network "
@@ -796,6 +802,7 @@ static int inline_open(struct parse *ps, const char *spec)
 	const char *p = spec, *start;
 	char *item = NULL, *eq;
 	int level;
+	size_t n;
 
 	ps->line = 1;
 	if (*p != '{' || p[strlen(p) - 1] != '}')
@@ -840,10 +847,9 @@ static int inline_open(struct parse *ps, const char *spec)
 		}
 		*eq = 0;
 		trim_end(item);
-		ps->t->keys = realloc(ps->t->keys,
-				      (size_t)(ps->t->nkeys + 1) * sizeof(char *));
-		ps->t->vals = realloc(ps->t->vals,
-				      (size_t)(ps->t->nkeys + 1) * sizeof(char *));
+		n = (size_t)(ps->t->nkeys + 1) * sizeof(char *);
+		ps->t->keys = realloc(ps->t->keys, n);
+		ps->t->vals = realloc(ps->t->vals, n);
 		if (!ps->t->keys || !ps->t->vals) {
 			free(item);
 			return perr(ps, "out of memory");

@@ -97,9 +97,9 @@ int lline_split(const char *name, const char *buf, size_t len,
 			cur = 0;
 		}
 		if (cur + end > LLINE_MAX) {
-			snprintf(err, errlen, "%s, line %d: logical line longer "
-				 "than %d bytes", name, v[count - 1].line,
-				 LLINE_MAX);
+			snprintf(err, errlen, "%s, line %d: logical line "
+				 "longer than %d bytes", name,
+				 v[count - 1].line, LLINE_MAX);
 			goto fail;
 		}
 		if (lline_append(&v[count - 1], &cur, line, end) < 0)
@@ -136,7 +136,8 @@ char *read_file(const char *path, size_t max, size_t *len, char *err,
 			cap = cap ? cap * 2 : 8192;
 			nb = realloc(buf, cap);
 			if (!nb) {
-				snprintf(err, errlen, "%s: out of memory", path);
+				snprintf(err, errlen, "%s: out of memory",
+					 path);
 				goto fail;
 			}
 			buf = nb;
