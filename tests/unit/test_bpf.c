@@ -36,6 +36,8 @@
 #include "kern.h"
 #include "pktcraft.h"
 
+static const uint8_t B = MX_ACT_BLOCK, A = MX_ACT_ALLOW;
+
 /* ALSO(c): a second counter that must move by one with the outcome. */
 #define ALSO(c) ((c) + 1)
 
@@ -108,6 +110,10 @@ static struct row rows[] = {
 	  .src = "203.0.113.200", SYN }, XDP_DROP, MX_CNT_DROP_PREFIX },
 	{ "v4 expired block prefix ignored", { V4, .src = "100.64.7.7", ACK },
 	  XDP_PASS, MX_CNT_PASS_UNKNOWN, ALSO(MX_CNT_EXPIRED) },
+	{ "v4 /16 block prefix (pre-filter covers 256 /24s)", { V4,
+	  .src = "10.20.255.1", ACK }, XDP_DROP, MX_CNT_DROP_PREFIX },
+	{ "v4 /9 allow prefix", { V4, .src = "10.200.1.1", ACK }, XDP_PASS,
+	  MX_CNT_PASS_ALLOW_PREFIX },
 	{ "v4 unknown SYN posts an event", { V4, .src = "192.0.2.99", SYN },
 	  XDP_PASS, MX_CNT_PASS_UNKNOWN, 0, 1 },
 	{ "v4 unknown established: no event", { V4, .src = "192.0.2.98",
@@ -156,6 +162,9 @@ static struct row rows[] = {
 	  MX_CNT_PASS_ALLOW_VERDICT },
 	{ "v6 allow prefix", { V6, .src = "2001:db8:3::1", SYN }, XDP_PASS,
 	  MX_CNT_PASS_ALLOW_PREFIX },
+	{ "v6 /36 block prefix (pre-filter enumerates its /48s)", { V6,
+	  .src = "2001:db9:fff:ffff::1", ACK }, XDP_DROP, MX_CNT_DROP_PREFIX },
+
 	{ "v6 unknown SYN posts an event", { V6, .src = "2001:db8:9::1",
 	  SYN }, XDP_PASS, MX_CNT_PASS_UNKNOWN, 0, 1 },
 	{ "v6 unknown, same /64: deduplicated", { V6, .src = "2001:db8:9::2",
@@ -422,8 +431,27 @@ static void test_foreach(void **state)
 	assert_int_equal(kern_prefix_foreach(k, KERN_LIST_BLOCK, count_cb,
 					     &nb), 0);
 	assert_true(nv >= 8);
-	assert_int_equal(na, 2);
-	assert_int_equal(nb, 4);
+	assert_int_equal(na, 3);
+	assert_int_equal(nb, 6);
+}
+
+static void put(const char *s, uint8_t action, int64_t ttl_ms);
+
+/*
+ * test_wide_prefix - an IPv6 prefix too short to enumerate its /48s sets
+ * every IPv6 prefix bit of the pre-filter (runs last: it does so for
+ * good) and is still found.
+ */
+static void test_wide_prefix(void **state)
+{
+	struct pkt_spec s = { V6, .src = "2001:dcf:1::1", ACK };
+	uint8_t buf[PKT_MAX_LEN];
+	size_t len = pkt_build(&s, buf, sizeof(buf));
+
+	check_frame("before", buf, len, XDP_PASS, MX_CNT_PASS_UNKNOWN,
+		    ALSO(MX_CNT_PREFILTER_MISS), 0);
+	put("2001:dc0::/26", B, 0);
+	check_frame("after", buf, len, XDP_DROP, MX_CNT_DROP_PREFIX, 0, 0);
 }
 
 /* put - one fixture entry; prefixes when plen is short. */
@@ -456,7 +484,6 @@ static void put(const char *s, uint8_t action, int64_t ttl_ms)
 	}
 }
 
-static const uint8_t B = MX_ACT_BLOCK, A = MX_ACT_ALLOW;
 
 static int setup(void **state)
 {
@@ -486,6 +513,9 @@ static int setup(void **state)
 	put("2001:db8:2::/48", B, 0);
 	put("2001:db8:2:1::", A, 0);
 	put("2001:db8:3::/48", A, 0);
+	put("10.20.0.0/16", B, 0);
+	put("10.128.0.0/9", A, 0);
+	put("2001:db9::/36", B, 0);
 
 	for (i = 0; i < NROWS; i++) {
 		frames[i].len = pkt_build(&rows[i].spec, frames[i].data,
@@ -532,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_tc),
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_wide_prefix),
 	};
 	size_t i, n = 0;
 	int r;
