@@ -992,16 +992,14 @@ static void daemon_apply_observe(struct daemon *d)
 		 "are dropped");
 }
 
+/* breaker_cb - the engine logged BREAKER; the kernel follows it. */
 static void breaker_cb(bool on, const char *why, void *arg)
 {
 	struct daemon *d = arg;
-	char q[LOG_QUOTE_BUFSZ];
 
 	if (on == d->breaker)
 		return;
 	d->breaker = on;
-	log_event("BREAKER", "%s why=\"%s\"", on ? "on" : "off",
-		  log_quote(q, sizeof(q), why ? why : "", (size_t)-1));
 	daemon_apply_observe(d);
 }
 
