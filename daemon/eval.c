@@ -159,7 +159,8 @@ struct job {
 struct eval {
 	struct evloop *loop;
 	const struct mx_config *cfg;
-	struct resolver *res;
+	struct resolver *res;  /* PTR and forward lookups */
+	struct resolver *lres; /* lists: res, or dnsbl_servers' own */
 	struct listset *ls;
 	struct job *hash[EVAL_HASH_SIZE];
 	struct job *jobs;   /* every job, for eval_free */
@@ -522,7 +523,7 @@ static void zone_probe(void *arg)
 	}
 	for (i = 0; i < n; i++) {
 		probe_name(z, i, name, sizeof(name));
-		z->p[i].h = resolver_query(z->ev->res, name, RES_T_A,
+		z->p[i].h = resolver_query(z->ev->lres, name, RES_T_A,
 					   on_probe_answer, &z->p[i]);
 		if (z->p[i].h)
 			z->probing++;
@@ -642,11 +643,14 @@ static void job_free(struct job *j)
 static void query(struct job *j, struct qslot *s, int what, int zone,
 		  const char *name, int type, res_cb cb)
 {
+	struct resolver *r = what == Q_LIST || what == Q_TXT ? j->ev->lres
+							      : j->ev->res;
+
 	s->job = j;
 	s->what = what;
 	s->zone = zone;
 	s->sent_ms = evloop_now_ms(j->ev->loop);
-	s->h = resolver_query(j->ev->res, name, type, cb, s);
+	s->h = resolver_query(r, name, type, cb, s);
 	j->ev->st.queries++;
 	if (s->h)
 		j->pending++;
@@ -1248,6 +1252,7 @@ void eval_cancel(struct eval_req *req)
 
 /* resolver_options - the resolver settings of cfg. */
 static void resolver_options(const struct mx_config *cfg,
+			     const struct config_list *list,
 			     struct resolver_opts *o, char *servers,
 			     size_t len)
 {
@@ -1255,9 +1260,9 @@ static void resolver_options(const struct mx_config *cfg,
 	int i;
 
 	servers[0] = 0;
-	for (i = 0; i < cfg->dns_servers.n && off < len; i++)
+	for (i = 0; i < list->n && off < len; i++)
 		off += (size_t)snprintf(servers + off, len - off, "%s%s",
-					i ? "," : "", cfg->dns_servers.v[i]);
+					i ? "," : "", list->v[i]);
 	memset(o, 0, sizeof(*o));
 	o->servers = servers;
 	o->timeout_ms = (int)cfg->dns_query_timeout * 1000;
@@ -1302,10 +1307,19 @@ struct eval *eval_create(struct evloop *loop, const struct mx_config *cfg,
 	}
 	ev->loop = loop;
 	ev->cfg = cfg;
-	resolver_options(cfg, &ro, servers, sizeof(servers));
+	resolver_options(cfg, &cfg->dns_servers, &ro, servers,
+			 sizeof(servers));
 	ev->res = resolver_create(loop, &ro, err, errlen);
 	if (!ev->res)
 		goto fail;
+	ev->lres = ev->res;
+	if (cfg->dnsbl_servers.n > 0) {
+		resolver_options(cfg, &cfg->dnsbl_servers, &ro, servers,
+				 sizeof(servers));
+		ev->lres = resolver_create(loop, &ro, err, errlen);
+		if (!ev->lres)
+			goto fail;
+	}
 	ev->ls = listset_build(ev, cfg, err, errlen);
 	if (!ev->ls)
 		goto fail;
@@ -1317,6 +1331,8 @@ struct eval *eval_create(struct evloop *loop, const struct mx_config *cfg,
 	start_probes(ev, ev->ls);
 	return ev;
 fail:
+	if (ev->lres && ev->lres != ev->res)
+		resolver_free(ev->lres);
 	resolver_free(ev->res);
 	free(ev);
 	return NULL;
@@ -1343,9 +1359,11 @@ int eval_reconfigure(struct eval *ev, const struct mx_config *cfg)
 	breaker_options(cfg, &bc);
 	breaker_configure(&ev->br, &bc);
 	start_probes(ev, ls);
-	/* XXX dns_servers and the other resolver settings take effect only
-	 * at the next start: c-ares 1.18 could change servers in place with
-	 * ares_set_servers_ports_csv, but not the timeouts or the bound. */
+	/*
+	 * XXX dns_servers, dnsbl_servers and the other resolver settings
+	 * take effect only at the next start: the fix is to build new
+	 * resolvers here and retire the old ones when their queries end.
+	 */
 	return 0;
 }
 
@@ -1358,6 +1376,8 @@ void eval_free(struct eval *ev)
 	if (ev->br_timer)
 		evloop_timer_cancel(ev->loop, ev->br_timer);
 	listset_unref(ev->ls);
+	if (ev->lres != ev->res)
+		resolver_free(ev->lres);
 	resolver_free(ev->res);
 	free(ev->own);
 	free(ev);

@@ -3,7 +3,11 @@
  *
  * One c-ares channel. Its sockets are registered with the loop through
  * ARES_OPT_SOCK_STATE_CB; a prepare hook processes expired queries and
- * returns ares_timeout(). Queries beyond the in-flight bound wait in a
+ * returns ares_timeout(). In c-ares 1.18 ares_timeout() walks every
+ * query in flight, so its answer is kept as an absolute deadline and
+ * asked again only once that deadline has passed: new queries expire
+ * after the ones already out, and an answer can only make the earliest
+ * expiry later, so the cached deadline at worst wakes the loop early. Queries beyond the in-flight bound wait in a
  * FIFO. A query that c-ares fails at once (inside ares_query) is
  * reported from a zero-delay timer, so no callback ever runs inside
  * resolver_query().
@@ -67,6 +71,7 @@ struct resolver {
 	struct res_list failed;
 	struct ev_timer *fail_timer;
 	struct resolver_stats st;
+	uint64_t deadline_ms; /* cached ares_timeout(), 0: ask again */
 	bool rcvbuf_logged;
 };
 
@@ -340,6 +345,8 @@ static void send_query(struct resolver *r, struct res_query *q)
 {
 	q->state = Q_SENT;
 	q->in_send = true;
+	if (r->st.inflight == 0)
+		r->deadline_ms = 0;
 	r->st.inflight++;
 	ares_query(r->ch, q->name, C_IN, q->type, on_answer, q);
 	q->in_send = false;
@@ -447,14 +454,21 @@ static int on_prepare(void *arg)
 {
 	struct resolver *r = arg;
 	struct timeval tv, *tvp;
+	uint64_t now = evloop_now_ms(r->loop);
 
 	if (r->st.inflight == 0)
 		return -1;
+	if (r->deadline_ms > now)
+		return (int)(r->deadline_ms - now);
 	ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	tvp = ares_timeout(r->ch, NULL, &tv);
-	if (!tvp)
+	if (!tvp || r->st.inflight == 0) {
+		r->deadline_ms = 0;
 		return -1;
-	return (int)(tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000);
+	}
+	r->deadline_ms = now + (uint64_t)(tvp->tv_sec * 1000 +
+					  (tvp->tv_usec + 999) / 1000);
+	return (int)(r->deadline_ms - now);
 }
 
 /* count_servers - how many servers the channel uses (at least 1). */

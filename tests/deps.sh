@@ -8,7 +8,7 @@ PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 linux-libc-dev pkg-config libc-ares-dev libpcre2-dev libpcap-dev
 libcmocka-dev libnftables-dev nftables iproute2 postfix postfix-pcre
 rbldnsd dnsmasq-base swaks libio-socket-inet6-perl valgrind
-libclang-rt-14-dev tcpdump xdp-tools postfwd"
+libclang-rt-14-dev tcpdump xdp-tools postfwd unbound"
 
 missing=""
 for p in $PKGS; do
@@ -30,9 +30,10 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" |
 	debconf-set-selections
 apt-get -o DPkg::Lock::Timeout=600 update -q
-# xdp-tools and postfwd are only for side-by-side benchmarks: never fatal.
+# xdp-tools, postfwd and unbound are only for benchmarks: never fatal.
 apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
-	$(echo "$missing" | tr ' ' '\n' | grep -vx -e xdp-tools -e postfwd) \
+	$(echo "$missing" | tr ' ' '\n' |
+	  grep -vx -e xdp-tools -e postfwd -e unbound) \
 	</dev/null
 apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
-	xdp-tools postfwd </dev/null || echo "deps: warning: xdp-tools/postfwd not installed: benchmarks will skip them"
+	xdp-tools postfwd unbound </dev/null || echo "deps: warning: xdp-tools/postfwd/unbound not installed: benchmarks will skip them"

@@ -12,10 +12,13 @@
 #                                 log in $DNS_DIR/rbldnsd-PORT.log
 #   dns_dnsmasq NS PORT ARG...    dnsmasq on 127.0.0.1:PORT, no upstream,
 #                                 no cache (TTLs pass through unchanged),
-#                                 query log in $DNS_DIR/dnsmasq-PORT.log;
+#                                 log in $DNS_DIR/dnsmasq-PORT.log, every
+#                                 query too unless DNS_LOG_QUERIES="";
 #                                 ARGs: --host-record=NAME,ADDR (A/AAAA and
 #                                 PTR), --ptr-record=REVNAME,NAME,
 #                                 --server=/ZONE/127.0.0.1#PORT ...
+#   dns_unbound NS PORT CONF      unbound (2 threads, no cache) with the
+#                                 server: lines in CONF appended
 #   dns_silent NS PORT            drop UDP to 127.0.0.1:PORT on input: a
 #                                 server that never answers
 #   dns_query_count FILE PATTERN  how many logged queries match PATTERN
@@ -23,6 +26,7 @@
 # Every process goes through lab_spawn, so the lab's trap ends it by PID.
 
 DNS_DIR=$LABDIR/dns
+DNS_LOG_QUERIES=${DNS_LOG_QUERIES-yes}
 mkdir -p "$DNS_DIR"
 chmod 755 "$DNS_DIR"
 chown rbldns "$DNS_DIR" 2>/dev/null
@@ -55,11 +59,56 @@ dns_dnsmasq() {
 		--listen-address=127.0.0.1 --port="$_port" --cache-size=0 \
 		--pid-file= --user=root --dns-forward-max=20000 \
 		--local=/in-addr.arpa/ --local=/ip6.arpa/ \
-		--log-queries=extra --log-facility="$DNS_DIR/dnsmasq-$_port.log" \
+		--log-facility="$DNS_DIR/dnsmasq-$_port.log" \
+		${DNS_LOG_QUERIES:+--log-queries=extra} \
 		"$@" >"$DNS_DIR/dnsmasq-$_port.out" 2>&1
 	lab_wait_port "$_ns" udp "$_port" 5 || {
 		echo "dns.sh: dnsmasq did not start on port $_port:" >&2
 		cat "$DNS_DIR/dnsmasq-$_port.out" >&2
+		return 1
+	}
+}
+
+# dns_unbound NS PORT CONF - unbound on 127.0.0.1:PORT in the foreground,
+# its server: clause completed from CONF (local-data, stub-zone lines).
+# Multi-threaded and cache-less (TTL 0): the resolver for benchmarks.
+dns_unbound() {
+	_ns=$1 _port=$2
+	{
+		cat <<EOF
+server:
+	interface: 127.0.0.1
+	port: $_port
+	do-daemonize: no
+	username: ""
+	chroot: ""
+	directory: "$DNS_DIR"
+	pidfile: ""
+	use-syslog: no
+	logfile: ""
+	verbosity: 0
+	num-threads: 2
+	so-rcvbuf: 4m
+	do-ip6: no
+	access-control: 127.0.0.0/8 allow
+	do-not-query-localhost: no
+	module-config: "iterator"
+	qname-minimisation: no
+	target-fetch-policy: "0 0 0 0 0"
+	cache-max-ttl: 0
+	cache-max-negative-ttl: 0
+	ratelimit: 0
+	ip-ratelimit: 0
+	num-queries-per-thread: 4096
+	outgoing-range: 8192
+EOF
+		cat "$3"
+	} >"$DNS_DIR/unbound-$_port.conf"
+	lab_spawn "$_ns" unbound -d -c "$DNS_DIR/unbound-$_port.conf" \
+		>"$DNS_DIR/unbound-$_port.out" 2>&1
+	lab_wait_port "$_ns" udp "$_port" 10 || {
+		echo "dns.sh: unbound did not start on port $_port:" >&2
+		cat "$DNS_DIR/unbound-$_port.out" >&2
 		return 1
 	}
 }
