@@ -82,6 +82,10 @@ $TTL 300
 test
 bad.example.org
 EOF
+cat >"$(dns_zone_file flip)" <<'EOF'
+$SOA 7200 ns.flip.test hostmaster.flip.test 1 600 300 86400 7200
+127.0.0.0/24
+EOF
 cat >"$(dns_zone_file slow)" <<'EOF'
 $SOA 7200 ns.slow.test hostmaster.slow.test 1 600 300 86400 7200
 127.0.0.2
@@ -90,7 +94,7 @@ EOF
 dns_rbldnsd "$NS" $RBL bl.test:ip4set:bl4 bl.test:ip6trie:bl6 \
 	bl2.test:ip4set:bl2 fil.test:ip4set:fil wl.test:ip4set:wl \
 	err.test:ip4set:err wild.test:ip4set:wild rhs.test:dnset:rhs \
-	slow.test:ip4set:slow list.dsbl.org:ip4set:wild \
+	slow.test:ip4set:slow flip.test:ip4set:flip list.dsbl.org:ip4set:wild \
 	relays.maps.vix.com:ip4set:wild cbl.anti-spam.org.cn:ip4set:wild ||
 	t_skip_all "rbldnsd does not start here"
 
@@ -100,7 +104,7 @@ dns_silent "$NS" 5399
 V6P=0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0
 FWD=""
 for z in bl.test bl2.test fil.test wl.test err.test wild.test rhs.test \
-    list.dsbl.org relays.maps.vix.com cbl.anti-spam.org.cn; do
+    flip.test list.dsbl.org relays.maps.vix.com cbl.anti-spam.org.cn; do
 	FWD="$FWD --server=/$z/127.0.0.1#$RBL"
 done
 for p in 1.0.0.127 2.0.0.127 "1.$V6P" "2.$V6P"; do
@@ -312,6 +316,29 @@ t_match "cbl.anti-spam.org.cn lists everything here: quarantined" "$OUT" \
 	'^list cbl.anti-spam.org.cn\*1 dnsbl quarantined .*why="lists 127.0.0.1'
 t_match "sbl-xbl.spamhaus.org: warned as replaced by zen" "$ERR" \
 	'sbl-xbl.spamhaus.org is replaced: .*use zen.spamhaus.org instead'
+
+# A quarantined list is asked again and used once it passes: flip.test
+# lists 127.0.0.1 at first, then is fixed (rbldnsd reloads within 1 s).
+FLIP=$(conf flip "dnsbl_sites = flip.test" "dnsbl_probe_interval = 100s")
+OUT=$( {
+	echo lists
+	sleep 1.5
+	printf '%s\n' '$SOA 7200 ns.flip.test hm.flip.test 2 600 300 86400 7200' \
+		127.0.0.2 >"$(dns_zone_file flip).new"
+	chmod 644 "$(dns_zone_file flip).new"
+	mv "$(dns_zone_file flip).new" "$(dns_zone_file flip)"
+	echo "sleep 12"
+	echo lists
+} | ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -c "$FLIP" \
+	2>"$LABDIR/flip.err")
+ERR=$(cat "$LABDIR/flip.err")
+echo "$OUT" | sed 's/^/# /'
+t_match "flip.test starts quarantined" "$(echo "$OUT" | head -n 1)" \
+	'^list flip.test\*1 dnsbl quarantined .*why="lists 127.0.0.1'
+t_match "it passes its next probe (a tenth of the interval later)" \
+	"$(echo "$OUT" | tail -n 1)" \
+	'^list flip.test\*1 dnsbl ok .*why="lists 127.0.0.2, not 127.0.0.1"'
+t_match "UNQUARANTINE log line" "$ERR" 'UNQUARANTINE list=flip.test why='
 
 # Circuit breaker: a burst of listed clients trips it, calm recovers it.
 BRK=$(conf brk "dnsbl_sites = bl.test*2" "dnsbl_threshold = 2" \
