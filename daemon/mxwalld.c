@@ -19,6 +19,7 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "dnsbl_dead.h"
 #include "evloop.h"
 #include "log.h"
 #include "policy.h"
@@ -60,6 +61,7 @@ static int check_only(const char *path)
 		return 1;
 	}
 #endif
+	dnsbl_dead_check(cfg); /* warnings only: those lists are quarantined */
 	printf("mxwalld: %s: configuration OK (backend %s, mode %s)\n", path,
 	       cfg->backend, cfg->mode);
 	config_free(cfg);

@@ -7,6 +7,8 @@
  * disables a working list.
  */
 #include "dnsbl_dead.h"
+#include "config.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -87,4 +89,33 @@ char *dnsbl_dead_warning(const char *domain, char *buf, unsigned len)
 		snprintf(buf, len, "%s is %s: %s: it will be quarantined",
 			 domain, dnsbl_dead_kind_name(d->kind), d->note);
 	return buf;
+}
+
+/* check_sites - warn for the flagged entries of one parameter. */
+static int check_sites(const struct mx_config *cfg, int param,
+		       const char *name, const struct config_sites *sites)
+{
+	const struct config_origin *o = &cfg->origin[param];
+	char buf[400];
+	int i, n = 0;
+
+	for (i = 0; i < sites->n; i++) {
+		if (!dnsbl_dead_warning(sites->v[i].domain, buf, sizeof(buf)))
+			continue;
+		n++;
+		if (o->file)
+			msg_warn("%s, line %d: %s: %s", o->file, o->line, name,
+				 buf);
+		else
+			msg_warn("%s: %s", name, buf);
+	}
+	return n;
+}
+
+int dnsbl_dead_check(const struct mx_config *cfg)
+{
+	return check_sites(cfg, CONF_P_dnsbl_sites, "dnsbl_sites",
+			   &cfg->dnsbl_sites) +
+	       check_sites(cfg, CONF_P_rhsbl_sites, "rhsbl_sites",
+			   &cfg->rhsbl_sites);
 }

@@ -53,4 +53,15 @@ const char *dnsbl_dead_kind_name(enum dnsbl_dead_kind kind);
  */
 char *dnsbl_dead_warning(const char *domain, char *buf, unsigned len);
 
+struct mx_config;
+
+/*
+ * dnsbl_dead_check - one warning (msg_warn) per list of dnsbl_sites and
+ * rhsbl_sites found in the table, naming where it was configured:
+ * "mxwall.conf, line 7: dnsbl_sites: list.dsbl.org is dead: DSBL stopped
+ * operating around 2009: it will be quarantined". For mxwalld -n and the
+ * configuration importer; returns how many lists were flagged.
+ */
+int dnsbl_dead_check(const struct mx_config *cfg);
+
 #endif
