@@ -435,16 +435,20 @@ static int on_sock_config(ares_socket_t fd, int type, void *data)
 
 	if (type != SOCK_DGRAM || v <= 0)
 		return 0;
+#ifdef SO_RCVBUFFORCE
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
+#endif
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	if (!r->rcvbuf_logged &&
 	    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0) {
 		r->rcvbuf_logged = true;
-		/* Linux reports twice the size asked for (bookkeeping). */
-		if (got / 2 < v)
+#ifdef __linux__
+		got /= 2; /* Linux reports twice the size (bookkeeping) */
+#endif
+		if (got < v)
 			msg_warn("resolver: DNS socket receive buffer is %d "
 				 "bytes, not %d (net.core.rmem_max): bursts "
-				 "of answers may be lost", got / 2, v);
+				 "of answers may be lost", got, v);
 	}
 	return 0;
 }
