@@ -4,6 +4,18 @@
  *
  *   bench_bpf [-q]      (-q: fewer entries and repeats, for a smoke run)
  *
+ * and, driven by bench/xdp_veth.sh (each inside the right namespace):
+ *   bench_bpf veth-load PIN N          N random IPv4 verdicts into PIN
+ *   bench_bpf veth-nft N               the same addresses as nft elements
+ *   bench_bpf veth-pass IFACE LINKPIN  an XDP_PASS program on IFACE
+ *   bench_bpf veth-gen IFACE POOL SECONDS [PIN]
+ *                                      send SYNs from POOL of those
+ *                                      addresses out of IFACE (XDP_TX
+ *                                      live frames) and report the rate
+ *   bench_bpf xdp-filter               xdp-filter's program (already
+ *                                      loaded) beside mxwall, 10,000
+ *                                      addresses, hits and misses
+ *
  * Per-packet figures come from BPF_PROG_TEST_RUN with a large repeat
  * count. Every run gets a random source address: bench/rand.bpf.c writes
  * one into the frame and tail-calls the program under test, and its own
@@ -22,6 +34,8 @@
 #include <errno.h>
 #include <libgen.h>
 #include <linux/bpf.h>
+#include <linux/if_link.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +231,50 @@ static void frame(struct pkt_frame *f, int family, uint8_t flags)
 }
 
 /*
+ * random_addrs - the n pseudo-random addresses every mode uses (the same
+ * sequence in every process: the generator restarts from its seed).
+ */
+static void random_addrs(int family, struct mx_addr *a, uint32_t n)
+{
+	uint32_t i, j;
+	uint64_t r;
+
+	for (i = 0; i < n; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].family = (uint8_t)family;
+		a[i].plen = family == AF_INET ? 32 : 128;
+		for (j = 0; j < 16; j += 8) {
+			r = rnd();
+			memcpy(a[i].b + j, &r, 8);
+		}
+		if (family == AF_INET)
+			memset(a[i].b + 4, 0, 12);
+		else
+			a[i].b[0] = (uint8_t)(0x20 | (a[i].b[0] & 0x1f));
+	}
+}
+
+/* pool_keys - the first n addresses into the randomizer's pool. */
+static void pool_keys(struct bench *b, const struct mx_addr *a, uint32_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	struct mx_v6key *v = calloc(n, sizeof(*v));
+	uint32_t *k = calloc(n, sizeof(*k)), i, cnt = n;
+
+	if (!v || !k)
+		abort();
+	for (i = 0; i < n; i++) {
+		k[i] = i;
+		memcpy(v[i].b, a[i].b, 16);
+	}
+	if (bpf_map_update_batch(b->keys, k, v, &cnt, &bo) < 0)
+		for (i = 0; i < n; i++)
+			bpf_map_update_elem(b->keys, &k[i], &v[i], BPF_ANY);
+	free(v);
+	free(k);
+}
+
+/*
  * fill - n random verdicts of one family (batched, timed) into the
  * kernel and the randomizer's key pool; n_prefixes block prefixes.
  */
@@ -230,26 +288,17 @@ static void fill(struct bench *b, int family, uint32_t n, uint32_t nprefix)
 	long long mem0, mem1;
 	double t0, t1;
 	size_t done;
-	uint32_t i, j;
+	uint32_t i;
 	uint64_t r;
 
 	if (!a || !v)
 		abort();
+	random_addrs(family, a, n);
 	for (i = 0; i < n; i++) {
-		a[i].family = (uint8_t)family;
-		a[i].plen = family == AF_INET ? 32 : 128;
-		for (j = 0; j < 16; j += 8) {
-			r = rnd();
-			memcpy(a[i].b + j, &r, 8);
-		}
-		if (family == AF_INET)
-			memset(a[i].b + 4, 0, 12);
-		else
-			a[i].b[0] = (uint8_t)(0x20 | (a[i].b[0] & 0x1f));
 		v[i].action = MX_ACT_BLOCK;
 		v[i].reason = MX_REASON_DNSBL;
-		bpf_map_update_elem(b->keys, &i, a[i].b, BPF_ANY);
 	}
+	pool_keys(b, a, n);
 	mem0 = map_memlock(b, map);
 	t0 = now_s();
 	if (kern_verdict_put_batch(b->k, a, v, n, &done) < 0)
@@ -333,11 +382,227 @@ static void per_packet(struct bench *b, int family, bool loaded)
 	printf("  mxwall blocked hit / plain hit: %.2fx\n", x / phit);
 }
 
-/* xdp_filter - xdp-tools' filter beside mxwall, 10,000 IPv4 addresses. */
-static void xdp_filter(struct bench *b, const char *dir)
+/* find_prog - the fd of a loaded program whose name starts with prefix. */
+static int find_prog(const char *prefix, struct bpf_prog_info *info)
 {
-	(void)dir;
-	printf("xdp-filter: see bench/run.sh (needs an interface)\n");
+	uint32_t id = 0, len;
+	int fd;
+
+	while (bpf_prog_get_next_id(id, &id) == 0) {
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(info, 0, sizeof(*info));
+		len = sizeof(*info);
+		if (bpf_obj_get_info_by_fd(fd, info, &len) == 0 &&
+		    strncmp(info->name, prefix, strlen(prefix)) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* find_map - the fd of a loaded map by exact name. */
+static int find_map(const char *name)
+{
+	struct bpf_map_info info;
+	uint32_t id = 0, len;
+	int fd;
+
+	while (bpf_map_get_next_id(id, &id) == 0) {
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    strcmp(info.name, name) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/*
+ * xdp_filter - xdp-tools' filter (loaded by bench/xdp_veth.sh) beside
+ * mxwall with the same 10,000 IPv4 addresses: a hit and a miss each.
+ */
+static int xdp_filter(struct bench *b)
+{
+	struct bpf_prog_info info;
+	struct mx_addr *a = calloc(N_XDPFILTER, sizeof(*a));
+	struct kern_verdict v = { .action = MX_ACT_BLOCK };
+	int ncpu = libbpf_num_possible_cpus(), fprog, fmap, mx, i, cpu;
+	uint64_t *flags = calloc((size_t)ncpu, sizeof(uint64_t));
+	double nop, nopk, fhit, fmiss, mhit, mmiss;
+
+	fprog = find_prog("xdpfilt_", &info);
+	fmap = find_map("filter_ipv4");
+	if (fprog < 0 || fmap < 0 || !a || !flags) {
+		printf("xdp-filter: not loaded: skipped\n");
+		return 0;
+	}
+	random_addrs(AF_INET, a, N_XDPFILTER);
+	for (cpu = 0; cpu < ncpu; cpu++)
+		flags[cpu] = 1; /* xdp-filter's MAP_FLAG_SRC */
+	for (i = 0; i < N_XDPFILTER; i++)
+		bpf_map_update_elem(fmap, a[i].b, flags, BPF_ANY);
+	for (i = 0; i < N_XDPFILTER; i++)
+		kern_verdict_put(b->k, &a[i], &v);
+	pool_keys(b, a, N_XDPFILTER);
+	mx = kern_prog_fd(b->k, KERN_MODE_NATIVE);
+
+	nop = run_ns(b, false, b->nop_plain, AF_INET, 0, &b->syn4);
+	nopk = run_ns(b, false, b->nop_plain, AF_INET, N_XDPFILTER, &b->syn4);
+	fmiss = run_ns(b, false, fprog, AF_INET, 0, &b->syn4) - nop;
+	fhit = run_ns(b, false, fprog, AF_INET, N_XDPFILTER, &b->syn4) - nopk;
+	nop = run_ns(b, true, b->nop_frags, AF_INET, 0, &b->syn4);
+	nopk = run_ns(b, true, b->nop_frags, AF_INET, N_XDPFILTER, &b->syn4);
+	mmiss = run_ns(b, true, mx, AF_INET, 0, &b->ack4) - nop;
+	mhit = run_ns(b, true, mx, AF_INET, N_XDPFILTER, &b->syn4) - nopk;
+	printf("IPv4, %d addresses (xdp-filter's map size), ns per packet:\n",
+	       N_XDPFILTER);
+	printf("  %-30s %7.1f ns hit %7.1f ns miss\n", "xdp-filter",
+	       fhit, fmiss);
+	printf("  %-30s %7.1f ns hit %7.1f ns miss\n", "mxwall", mhit,
+	       mmiss);
+	printf("  mxwall / xdp-filter: hit %.2fx, miss %.2fx\n", mhit / fhit,
+	       mmiss / fmiss);
+	close(fprog);
+	close(fmap);
+	free(a);
+	free(flags);
+	return 0;
+}
+
+/* veth_load - N random IPv4 verdicts into the maps pinned at pin. */
+static int veth_load(const char *pin, uint32_t n)
+{
+	struct mx_addr *a = calloc(n, sizeof(*a));
+	struct kern_verdict *v = calloc(n, sizeof(*v));
+	struct kern *k;
+	char err[512];
+	size_t done;
+	double t0;
+	uint32_t i;
+
+	if (!a || !v || kern_open_pinned(pin, &k, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bench_bpf: veth-load: %s\n", err);
+		return 1;
+	}
+	random_addrs(AF_INET, a, n);
+	for (i = 0; i < n; i++) {
+		v[i].action = MX_ACT_BLOCK;
+		v[i].reason = MX_REASON_DNSBL;
+	}
+	t0 = now_s();
+	kern_verdict_put_batch(k, a, v, n, &done);
+	printf("mxwall: %zu verdicts loaded in %.2f s\n", done, now_s() - t0);
+	kern_close(k);
+	free(a);
+	free(v);
+	return done == n ? 0 : 1;
+}
+
+/* veth_nft - the same addresses as an nft script adding set elements. */
+static int veth_nft(uint32_t n)
+{
+	struct mx_addr *a = calloc(n, sizeof(*a));
+	char buf[ADDR_STRLEN];
+	uint32_t i;
+
+	if (!a)
+		return 1;
+	random_addrs(AF_INET, a, n);
+	for (i = 0; i < n; i++) {
+		if (i % 10000 == 0)
+			printf("%sadd element netdev mxbench blocked { ",
+			       i ? " }\n" : "");
+		else
+			printf(", ");
+		printf("%s", addr_format(&a[i], buf, sizeof(buf)));
+	}
+	printf(" }\n");
+	free(a);
+	return 0;
+}
+
+/* veth_pass - attach nop_frags natively to ifname, link pinned at path. */
+static int veth_pass(struct bench *b, const char *ifname, const char *path)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = XDP_FLAGS_DRV_MODE);
+	int fd = bpf_link_create(b->nop_frags, (int)if_nametoindex(ifname),
+				 BPF_XDP, &lo);
+
+	if (fd < 0 || bpf_obj_pin(fd, path) < 0) {
+		fprintf(stderr, "bench_bpf: veth-pass %s: %s\n", ifname,
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* drops - mxwall's dropped packets so far (0 without pins). */
+static uint64_t drops(struct kern *k)
+{
+	uint64_t c[MX_CNT__MAX];
+
+	if (!k || kern_counters(k, c) < 0)
+		return 0;
+	return c[MX_CNT_DROP_VERDICT] + c[MX_CNT_DROP_PREFIX];
+}
+
+/*
+ * veth_gen - SYNs from a pool of the random addresses out of ifname for
+ * secs seconds (live frames: each run's XDP_TX transmits), then the send
+ * rate and, with pin, the rate mxwall dropped at the other end.
+ */
+static int veth_gen(struct bench *b, const char *ifname, uint32_t pool,
+		    double secs, const char *pin)
+{
+	struct xdp_md ctx = { .ingress_ifindex = if_nametoindex(ifname) };
+	struct rand_conf c = { .family = AF_INET, .nkeys = pool };
+	struct mx_addr *a = calloc(pool, sizeof(*a));
+	struct kern *k = NULL;
+	uint64_t sent = 0, d0, d1;
+	uint32_t zero = 0;
+	char err[512];
+	double t0, t;
+	int gen = prog_fd(b->rand, "gen_tx");
+
+	if (!a || !ctx.ingress_ifindex)
+		return 1;
+	ctx.data_end = (uint32_t)b->syn4.len; /* the test run insists */
+	if (pin && kern_open_pinned(pin, &k, err, sizeof(err)) < 0)
+		fprintf(stderr, "bench_bpf: %s\n", err);
+	random_addrs(AF_INET, a, pool);
+	pool_keys(b, a, pool);
+	bpf_map_update_elem(b->conf, &zero, &c, BPF_ANY);
+	d0 = drops(k);
+	t0 = now_s();
+	do {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b->syn4.data,
+			    .data_size_in = (uint32_t)b->syn4.len,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			    .repeat = 1u << 18, .batch_size = 64,
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+		if (bpf_prog_test_run_opts(gen, &o) < 0) {
+			fprintf(stderr, "bench_bpf: live frames on %s: %s\n",
+				ifname, strerror(errno));
+			return 1;
+		}
+		sent += o.repeat;
+		t = now_s() - t0;
+	} while (t < secs);
+	d1 = drops(k);
+	printf("sent %.2f M packets/s from %u sources", sent / t / 1e6, pool);
+	if (k)
+		printf("; mxwall dropped %.2f M packets/s", (d1 - d0) / t / 1e6);
+	printf(" (%.1f s)\n", t);
+	kern_close(k);
+	free(a);
+	return 0;
 }
 
 static int setup(struct bench *b, const char *dir, char *tmp)
@@ -384,6 +649,26 @@ static int setup(struct bench *b, const char *dir, char *tmp)
 	return 0;
 }
 
+/* mode - the veth and xdp-filter helpers (see the top of this file). */
+static int mode(struct bench *b, int argc, char **argv)
+{
+	const char *m = argv[1];
+
+	if (strcmp(m, "veth-load") == 0 && argc == 4)
+		return veth_load(argv[2], (uint32_t)atol(argv[3]));
+	if (strcmp(m, "veth-nft") == 0 && argc == 3)
+		return veth_nft((uint32_t)atol(argv[2]));
+	if (strcmp(m, "veth-pass") == 0 && argc == 4)
+		return veth_pass(b, argv[2], argv[3]);
+	if (strcmp(m, "veth-gen") == 0 && (argc == 5 || argc == 6))
+		return veth_gen(b, argv[2], (uint32_t)atol(argv[3]),
+				atof(argv[4]), argc == 6 ? argv[5] : NULL);
+	if (strcmp(m, "xdp-filter") == 0 && argc == 2)
+		return xdp_filter(b);
+	fprintf(stderr, "bench_bpf: unknown mode or arguments: %s\n", m);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = { .repeat = 1000000, .n_verdicts = N_VERDICTS,
@@ -391,6 +676,8 @@ int main(int argc, char **argv)
 	char tmp[] = "/tmp/mxwall-bench-bpf.XXXXXX", path[64];
 	char *self = strdup(argv[0]), *dir = dirname(self);
 	int r = 1;
+
+	bool helper = argc > 1 && argv[1][0] != '-';
 
 	if (argc > 1 && strcmp(argv[1], "-q") == 0) {
 		b.repeat = 20000;
@@ -401,8 +688,20 @@ int main(int argc, char **argv)
 		printf("bench_bpf: skipped: needs root\n");
 		return 0;
 	}
+	if (helper && (strcmp(argv[1], "veth-load") == 0 ||
+		       strcmp(argv[1], "veth-nft") == 0)) {
+		r = mode(&b, argc, argv);
+		goto out_free;
+	}
+	if (helper)
+		b.n_verdicts = N_XDPFILTER + 16;
 	if (setup(&b, dir, tmp) < 0)
 		goto out;
+	if (helper) {
+		b.repeat = 1000000;
+		r = mode(&b, argc, argv);
+		goto out;
+	}
 	printf("== kernel program, ns per packet, %u runs, random sources\n",
 	       b.repeat);
 	per_packet(&b, AF_INET, false);
@@ -411,7 +710,6 @@ int main(int argc, char **argv)
 	per_packet(&b, AF_INET, true);
 	fill(&b, AF_INET6, b.n_verdicts, b.n_prefixes);
 	per_packet(&b, AF_INET6, true);
-	xdp_filter(&b, dir);
 	r = 0;
 out:
 	kern_close(b.k);
@@ -423,6 +721,7 @@ out:
 	umount2(path, MNT_DETACH);
 	rmdir(path);
 	rmdir(tmp);
+out_free:
 	free(self);
 	return r;
 }

@@ -9,7 +9,9 @@
  * without extension headers. conf says the family and where addresses
  * come from: keys[rand % nkeys], or uniformly random when nkeys is 0.
  * Two entry points, for targets built with and without XDP frags (a tail
- * call needs both sides to agree); nop_* are the baseline targets.
+ * call needs both sides to agree); nop_* are the baseline targets, and
+ * gen_tx turns it into a traffic generator (BPF_F_TEST_XDP_LIVE_FRAMES:
+ * each run's frame leaves through the interface, as xdp-trafficgen does).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -98,6 +100,14 @@ int rand_plain(struct xdp_md *ctx)
 	randomize(ctx);
 	bpf_tail_call(ctx, &next_plain, 0);
 	return XDP_ABORTED;
+}
+
+/* gen_tx - the traffic generator: a random source, then out it goes. */
+SEC("xdp")
+int gen_tx(struct xdp_md *ctx)
+{
+	randomize(ctx);
+	return XDP_TX;
 }
 
 SEC("xdp.frags")
