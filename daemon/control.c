@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "eval.h"
 #include "evloop.h"
+#include "kern.h"
 #include "log.h"
 
 #include <errno.h>
@@ -44,6 +45,7 @@
  *   path     the socket's path (unlinked by control_free);
  *   gid      control_group's id, or (gid_t)-1 when it does not exist;
  *   admin    control_admin_group's id, or (gid_t)-1 (root only);
+ *   kern     the pinned kernel maps for stats (see control_kern);
  *   nconns   open connections, at most CONTROL_MAX_CONNS;
  *   conns    their list.
  */
@@ -54,6 +56,7 @@ struct control {
 	char *path;
 	gid_t gid;
 	gid_t admin;
+	struct kern *kern;
 	int nconns;
 	struct control_conn *conns;
 };
@@ -61,6 +64,11 @@ struct control {
 struct daemon *control_daemon(struct control_conn *c)
 {
 	return c->ctl->d;
+}
+
+struct kern *control_kern(struct control_conn *c)
+{
+	return c->ctl->kern;
 }
 
 /* conn_close - forget a connection: timer, evaluation, fd, memory. */
@@ -464,6 +472,12 @@ struct control *control_create(struct daemon *d, const char *path, char *err,
 		unlink(ctl->path);
 		goto fail;
 	}
+#if MXWALL_LINUX
+	if (strcmp(cfg->backend, "xdp") == 0 &&
+	    kern_open_pinned(cfg->pin_path, &ctl->kern, err, errlen) < 0)
+		msg_warn("control socket: %s: stats will show no kernel "
+			 "counters", err);
+#endif
 	msg_info("control socket %s ready (group %s, admin group %s)", path,
 		 *cfg->control_group ? cfg->control_group : "-",
 		 *cfg->control_admin_group ? cfg->control_admin_group
@@ -485,6 +499,9 @@ void control_free(struct control *ctl)
 	evloop_del_fd(ctl->loop, ctl->lfd);
 	close(ctl->lfd);
 	unlink(ctl->path);
+#if MXWALL_LINUX
+	kern_close(ctl->kern);
+#endif
 	free(ctl->path);
 	free(ctl);
 }

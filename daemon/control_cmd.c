@@ -79,6 +79,21 @@ static const char *fmt_expiry(time_t expires, time_t now, char *buf,
 	return buf;
 }
 
+/*
+ * printable - a daemon reason line for a terminal. The daemon quoted
+ * the untrusted parts already (daemon.h); this only keeps a damaged
+ * line from writing control characters.
+ */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; s && *s && n + 1 < len; s++)
+		buf[n++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+	buf[n] = '\0';
+	return buf;
+}
+
 /* text - append to the text answer. */
 #define text(c, ...) ctlproto_buf_printf(&(c)->out, __VA_ARGS__)
 
@@ -137,11 +152,11 @@ static void text_cached_line(struct control_conn *c,
 {
 	char a[ADDR_STRLEN], e[48], q[LOG_QUOTE_BUFSZ];
 
-	text(c, "%-24s %-5s %-7s %-14s %8" PRIu64 "  %s%s\n",
+	text(c, "%-24s %-6s %-7s %-14s %8" PRIu64 "  %s%s\n",
 	     addr_format(&v->addr, a, sizeof(a)),
 	     cache_action_name(v->action), cache_origin_name(v->origin),
 	     fmt_expiry(v->expires, now, e, sizeof(e)), v->kernel_hits,
-	     log_quote(q, sizeof(q), v->reason, (size_t)-1),
+	     printable(v->reason, q, sizeof(q)),
 	     v->stale ? " (stale: being decided again)" : "");
 }
 
@@ -171,8 +186,26 @@ static int collect_one(const struct daemon_verdict *v, void *arg)
 		}
 		col->v = p;
 	}
-	col->v[col->n++] = *v;
+	col->v[col->n] = *v;
+	/* The daemon reuses the buffer behind v->reason for each entry. */
+	col->v[col->n].reason = strdup(v->reason ? v->reason : "");
+	if (!col->v[col->n].reason) {
+		col->failed = true;
+		return 1;
+	}
+	col->n++;
 	return 0;
+}
+
+/* collect_free - the copies and their reasons. */
+static void collect_free(struct collect *col)
+{
+	size_t i;
+
+	for (i = 0; i < col->n; i++)
+		free((char *)col->v[i].reason);
+	free(col->v);
+	memset(col, 0, sizeof(*col));
 }
 
 /* verdict_cmp - IPv4 before IPv6, then by address, then by length. */
@@ -196,7 +229,7 @@ static int collect_sorted(struct control_conn *c, unsigned filter,
 	memset(col, 0, sizeof(*col));
 	daemon_foreach(control_daemon(c), filter, collect_one, col);
 	if (col->failed) {
-		free(col->v);
+		collect_free(col);
 		control_fail(c, CTLPROTO_ERROR, "%s: out of memory",
 			     c->req.argv[0]);
 		return -1;
@@ -356,7 +389,7 @@ static int cmd_show(struct control_conn *c)
 		if (v.expires)
 			text(c, " (%s)", fmt_time(v.expires, t, sizeof(t)));
 		text(c, "\n  reason:      %s\n",
-		     log_quote(q, sizeof(q), v.reason, (size_t)-1));
+		     printable(v.reason, q, sizeof(q)));
 		text(c, "  score:       %d\n", v.score);
 		text(c, "  decided:     %s\n", fmt_time(v.decided, t,
 							 sizeof(t)));
@@ -656,7 +689,7 @@ static int cmd_list(struct control_conn *c)
 		json_string(&c->j, "source", "daemon");
 		json_array_begin(&c->j, "verdicts");
 	} else if (col.n) {
-		text(c, "%-24s %-5s %-7s %-14s %8s  %s\n", "ADDRESS", "ACTION",
+		text(c, "%-24s %-6s %-7s %-14s %8s  %s\n", "ADDRESS", "ACTION",
 		     "ORIGIN", "EXPIRES", "HITS", "REASON");
 	}
 	for (i = 0; i < col.n; i++) {
@@ -669,7 +702,7 @@ static int cmd_list(struct control_conn *c)
 		json_array_end(&c->j);
 		json_object_end(&c->j);
 	}
-	free(col.v);
+	collect_free(&col);
 	return CONTROL_DONE;
 }
 
@@ -926,18 +959,9 @@ static bool kernel_counters(struct control_conn *c,
 			    uint64_t out[MX_CNT__MAX])
 {
 #if MXWALL_LINUX
-	const struct mx_config *cfg = daemon_config(control_daemon(c));
-	struct kern *k = NULL;
-	char err[256];
-	bool ok;
+	struct kern *k = control_kern(c);
 
-	if (strcmp(cfg->backend, "xdp") != 0)
-		return false;
-	if (kern_open_pinned(cfg->pin_path, &k, err, sizeof(err)) < 0)
-		return false;
-	ok = kern_counters(k, out) == 0;
-	kern_close(k);
-	return ok;
+	return k && kern_counters(k, out) == 0;
 #else
 	return false;
 #endif
@@ -1072,14 +1096,17 @@ static int cmd_stats(struct control_conn *c)
 
 /* ---- export ---- */
 
-/* safe_txt - reason text fit for a zone or table file comment. */
+/*
+ * safe_txt - reason text fit for one line of a zone or table file:
+ * printable ASCII; '$' (rbldnsd's address placeholder) and '#' become
+ * '_'.
+ */
 static const char *safe_txt(const char *s, char *buf, size_t len)
 {
 	size_t n = 0;
 
 	for (; *s && n + 1 < len; s++)
-		buf[n++] = (*s >= 0x20 && *s < 0x7f && *s != ':' &&
-			    *s != '#' && *s != '"' && *s != '\\')
+		buf[n++] = (*s >= 0x20 && *s < 0x7f && *s != '$' && *s != '#')
 				   ? *s
 				   : '_';
 	buf[n] = '\0';
@@ -1119,6 +1146,18 @@ static int cmd_export(struct control_conn *c)
 		return usage(c, "--format rbldnsd|pf|csv");
 	if (collect_sorted(c, csv ? 0 : DAEMON_LIST_BLOCKED, &col) < 0)
 		return CONTROL_DONE;
+	if (c->req.json) {
+		/* The same verdicts as data; the file formats are text. */
+		json_object_begin(&c->j, NULL);
+		json_string(&c->j, "format", fmt);
+		json_array_begin(&c->j, "verdicts");
+		for (i = 0; i < col.n; i++)
+			json_cached(&c->j, NULL, &col.v[i], time(NULL));
+		json_array_end(&c->j);
+		json_object_end(&c->j);
+		collect_free(&col);
+		return CONTROL_DONE;
+	}
 	c->raw = true;
 	if (rbl) {
 		text(c, "# mxwall blocked clients, %s (rbldnsd ip4set)\n"
@@ -1155,7 +1194,7 @@ static int cmd_export(struct control_conn *c)
 	if (skipped)
 		text(c, "# %zu IPv6 blocks not exported (ip4set holds IPv4 "
 			"only)\n", skipped);
-	free(col.v);
+	collect_free(&col);
 	return CONTROL_DONE;
 }
 

@@ -19,6 +19,7 @@
 
 struct daemon;
 struct control;
+struct kern;
 struct eval_req;
 struct ev_timer;
 
@@ -74,6 +75,13 @@ extern const struct control_cmd control_cmds[];
 
 /* control_daemon - the daemon a connection's server serves. */
 struct daemon *control_daemon(struct control_conn *c);
+
+/*
+ * control_kern - the pinned kernel maps, opened as root when the server
+ * was created (the daemon cannot open them after the privilege drop),
+ * or NULL when the backend is not xdp or they could not be opened.
+ */
+struct kern *control_kern(struct control_conn *c);
 
 /* control_finish - the answer is complete: send it (may free c). */
 void control_finish(struct control_conn *c);
