@@ -129,11 +129,13 @@ struct ext_hdr {
  * struct mx_pkt - what the parser found.
  *   src      source address; IPv4 in src[0..3];
  *   family   AF_INET (2) or AF_INET6 (10);
+ *   syn      a connection attempt (SYN without ACK);
  *   tcp      the TCP header, bounds checked for its 20 bytes.
  */
 struct mx_pkt {
 	__u8 src[16];
 	__u8 family;
+	__u8 syn;
 	struct tcphdr *tcp;
 };
 
@@ -144,9 +146,15 @@ static __always_inline void bump(struct mx_counters *cnt, int i)
 	cnt->c[i]++;
 }
 
-/* live - whether entry v exists and has not expired at now (lazy). */
+/*
+ * live - whether entry v exists and has not expired at now (read once,
+ * lazily). A live entry counts a hit for each SYN: a blocked host keeps
+ * sending SYNs, and an allowed one's data packets then never write to
+ * the shared entry.
+ */
 static __always_inline int live(struct mx_counters *cnt,
-				struct mx_verdict *v, __u64 *now)
+				const struct mx_pkt *p, struct mx_verdict *v,
+				__u64 *now)
 {
 	if (!v)
 		return 0;
@@ -158,7 +166,8 @@ static __always_inline int live(struct mx_counters *cnt,
 			return 0;
 		}
 	}
-	__sync_fetch_and_add(&v->hits, 1);
+	if (p->syn)
+		__sync_fetch_and_add(&v->hits, 1);
 	return 1;
 }
 
@@ -373,28 +382,28 @@ static __always_inline int lookup(struct mx_counters *cnt,
 		__builtin_memcpy(lk.b, p->src, 4);
 		__builtin_memcpy(&a, p->src, 4);
 		if ((bits & MX_PF_PREFIX) &&
-		    live(cnt, bpf_map_lookup_elem(&allow_v4, &lk), now))
+		    live(cnt, p, bpf_map_lookup_elem(&allow_v4, &lk), now))
 			return MX_CNT_PASS_ALLOW_PREFIX;
 		if (bits & MX_PF_VERDICT)
 			v = bpf_map_lookup_elem(&verdicts_v4, &a);
-		if (live(cnt, v, now))
+		if (live(cnt, p, v, now))
 			goto exact;
 		if ((bits & MX_PF_PREFIX) &&
-		    live(cnt, bpf_map_lookup_elem(&block_v4, &lk), now))
+		    live(cnt, p, bpf_map_lookup_elem(&block_v4, &lk), now))
 			goto prefix;
 	} else {
 		struct mx_lpm_v6 lk = { .plen = 128 };
 
 		__builtin_memcpy(lk.b, p->src, 16);
 		if ((bits & MX_PF_PREFIX) &&
-		    live(cnt, bpf_map_lookup_elem(&allow_v6, &lk), now))
+		    live(cnt, p, bpf_map_lookup_elem(&allow_v6, &lk), now))
 			return MX_CNT_PASS_ALLOW_PREFIX;
 		if (bits & MX_PF_VERDICT)
 			v = bpf_map_lookup_elem(&verdicts_v6, k6);
-		if (live(cnt, v, now))
+		if (live(cnt, p, v, now))
 			goto exact;
 		if ((bits & MX_PF_PREFIX) &&
-		    live(cnt, bpf_map_lookup_elem(&block_v6, &lk), now))
+		    live(cnt, p, bpf_map_lookup_elem(&block_v6, &lk), now))
 			goto prefix;
 	}
 	return MX_CNT_PASS_UNKNOWN;
@@ -432,6 +441,7 @@ static __always_inline int mx_filter(void *data, void *end, __u32 ifindex)
 		out = MX_CNT_PASS_NOT_SMTP;
 		goto pass;
 	}
+	p.syn = p.tcp->syn && !p.tcp->ack;
 
 	/* The key both the verdict hash and the dedup table use. */
 	if (p.family == 2) {
@@ -465,7 +475,7 @@ static __always_inline int mx_filter(void *data, void *end, __u32 ifindex)
 			return MX_DROP;
 		}
 	}
-	if (out == MX_CNT_PASS_UNKNOWN && p.tcp->syn && !p.tcp->ack)
+	if (out == MX_CNT_PASS_UNKNOWN && p.syn)
 		post_event(cnt, rt, &p, &k6, ifindex, &now);
 pass:
 	bump(cnt, out);

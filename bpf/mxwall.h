@@ -65,7 +65,8 @@ enum mx_reason {
  * so a verdict hash entry stays well under 100 bytes of kernel memory).
  *   expires_ns  CLOCK_BOOTTIME (bpf_ktime_get_boot_ns) in ns after which
  *               the kernel ignores the entry; 0 never expires;
- *   hits        packets that matched, bumped by the kernel; it wraps;
+ *   hits        connection attempts (SYNs) that matched, bumped by the
+ *               kernel; it wraps;
  *   action      MX_ACT_BLOCK or MX_ACT_ALLOW;
  *   reason      enum mx_reason.
  */

@@ -355,19 +355,22 @@ static void test_expiry_clock(void **state)
 		    ALSO(MX_CNT_EXPIRED), 0);
 }
 
-/* test_hits - matched packets move the verdict's hit counter. */
+/* test_hits - matched SYNs move the verdict's hit counter, ACKs not. */
 static void test_hits(void **state)
 {
-	struct pkt_spec s = { V6, .src = "2001:db8:1::4242", ACK };
-	uint8_t buf[PKT_MAX_LEN];
-	size_t len = pkt_build(&s, buf, sizeof(buf));
+	struct pkt_spec syn = { V6, .src = "2001:db8:1::4242", SYN };
+	struct pkt_spec ack = { V6, .src = "2001:db8:1::4242", ACK };
+	uint8_t buf[PKT_MAX_LEN], buf2[PKT_MAX_LEN];
+	size_t len = pkt_build(&syn, buf, sizeof(buf));
+	size_t len2 = pkt_build(&ack, buf2, sizeof(buf2));
 	struct kern_verdict before, after;
 	struct mx_addr a;
 
 	assert_int_equal(addr_parse("2001:db8:1::1", &a), 0);
 	assert_int_equal(kern_verdict_get(k, &a, &before), 0);
-	test_run(KERN_MODE_NATIVE, buf, len);
-	test_run(KERN_MODE_NATIVE, buf, len);
+	assert_int_equal(test_run(KERN_MODE_NATIVE, buf, len), XDP_DROP);
+	assert_int_equal(test_run(KERN_MODE_NATIVE, buf, len), XDP_DROP);
+	assert_int_equal(test_run(KERN_MODE_NATIVE, buf2, len2), XDP_DROP);
 	assert_int_equal(kern_verdict_get(k, &a, &after), 0);
 	assert_int_equal(after.hits - before.hits, 2);
 	assert_int_equal(after.reason, MX_REASON_DNSBL);
