@@ -1,6 +1,6 @@
 #!/bin/sh
 # t-fuzz.sh - every libFuzzer target runs briefly (FUZZ_CHECK_SECONDS,
-# default 4) from its committed seed corpus, so a parser change that
+# default 3) from its committed seed corpus, so a parser change that
 # crashes, leaks or breaks a promised invariant shows in `make check`.
 # The long campaigns are `make fuzz` (tests/fuzz/run.sh, README there).
 #
@@ -17,7 +17,7 @@ clang -fsanitize=fuzzer -o "$LABDIR/probe" "$LABDIR/probe.c" \
 	t_skip_all "clang cannot link -fsanitize=fuzzer (libclang-rt-dev missing)"
 
 # The harness itself can fail: a target whose contract is broken.
-FUZZ_BUILD=${BUILD%/}-fuzz sh tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-4}" \
+FUZZ_BUILD=${BUILD%/}-fuzz sh tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-3}" \
 	>"$LABDIR/run.out" 2>&1
 rc=$?
 cat "$LABDIR/run.out"
