@@ -159,12 +159,14 @@ static void heap_up(struct evloop *loop, size_t i)
 
 static void heap_down(struct evloop *loop, size_t i)
 {
+	struct ev_timer **h = loop->heap;
+
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
 
-		if (l < loop->nheap && loop->heap[l]->when < loop->heap[m]->when)
+		if (l < loop->nheap && h[l]->when < h[m]->when)
 			m = l;
-		if (r < loop->nheap && loop->heap[r]->when < loop->heap[m]->when)
+		if (r < loop->nheap && h[r]->when < h[m]->when)
 			m = r;
 		if (m == i)
 			return;
