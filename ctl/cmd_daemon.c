@@ -114,7 +114,8 @@ static int status_from_maps(struct ctl_ctx *ctx)
 		json_object_begin(&j, NULL);
 		json_bool(&j, "daemon_running", false);
 		json_string(&j, "pin_path", ctx->pin_path);
-		json_string(&j, "mode", kern_observe(k) ? "observe" : "enforce");
+		json_string(&j, "mode",
+			    kern_observe(k) ? "observe" : "enforce");
 		json_uint(&j, "ipv6_prefix", kern_ipv6_prefix(k));
 		json_uint(&j, "blocked", mc.blocked);
 		json_uint(&j, "allowed", mc.allowed);

@@ -112,6 +112,21 @@ void control_fail(struct control_conn *c, enum ctlproto_status st,
 	ctlproto_buf_printf(&c->out, "%s\n", line);
 }
 
+/*
+ * conn_drain - read and drop what the client sent beyond its request
+ * (bounded), so that closing does not reset the connection before the
+ * client has read the answer.
+ */
+static void conn_drain(struct control_conn *c)
+{
+	char junk[4096];
+	int i;
+
+	for (i = 0; i < 16; i++)
+		if (recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) <= 0)
+			break;
+}
+
 /* conn_flush - send what the socket takes; close when all is sent. */
 static void conn_flush(struct control_conn *c)
 {
@@ -134,6 +149,7 @@ static void conn_flush(struct control_conn *c)
 		}
 		c->sent += (size_t)n;
 	}
+	conn_drain(c);
 	conn_close(c);
 }
 
@@ -432,7 +448,7 @@ static int control_listen(const char *path, gid_t gid, char *err,
 		goto fail;
 	if (chown(path, 0, gid == (gid_t)-1 ? 0 : gid) < 0 && geteuid() == 0)
 		goto fail;
-	if (chmod(path, 0660) < 0 || listen(fd, 16) < 0)
+	if (chmod(path, 0660) < 0 || listen(fd, SOMAXCONN) < 0)
 		goto fail;
 	return fd;
 

@@ -115,11 +115,19 @@ int ctlproto_parse_request(const char *line, size_t len,
 		*why = "request too long";
 		return -1;
 	}
-	if (memchr(line, '\0', len) || memchr(line, '\n', len) ||
-	    memchr(line, '\r', len)) {
-		*why = "control character in request";
-		return -1;
+	for (pos = 0; pos < len; pos++) {
+		unsigned char ch = (unsigned char)line[pos];
+
+		if (ch < 0x20 || ch == 0x7f) {
+			*why = "control character in request";
+			return -1;
+		}
+		if (ch > 0x7f) {
+			*why = "byte above 0x7e in request (write it %XX)";
+			return -1;
+		}
 	}
+	pos = 0;
 	while (pos < len) {
 		end = pos;
 		while (end < len && line[end] != ' ')

@@ -128,7 +128,8 @@ ctl_out() {
 mask() {
 	sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z/TIME/g' \
 		-e 's/in ([0-9]+[wdhms])+/in DURATION/g' \
-		-e 's/"(decided|expires|started|checked|since|uptime|expires_in|snapshot_written|last_reload)":[0-9]+/"\1":N/g' \
+		-e 's/"(decided|expires|expires_in|started|uptime)":[0-9]+/"\1":N/g' \
+		-e 's/"(checked|since|snapshot_written|last_reload)":[0-9]+/"\1":N/g' \
 		-e 's/mxwall-lab\.[^/ ]*/LAB/g' -e "s|$TOP/|TOP/|g"
 }
 # golden NAME TEXT - compare masked TEXT with tests/ctl/NAME.ref
@@ -151,8 +152,8 @@ golden() {
 # ---- start the daemon ----
 DPID=""
 start_daemon() {
-	DPID=$(lab_spawn "$SRV" sh -c "exec '$MXWALLD' -f -c '$D/mxwall.conf' >/dev/null \
-		2>>'$D/daemon.log'")
+	DPID=$(lab_spawn "$SRV" sh -c "exec '$MXWALLD' -f \
+		-c '$D/mxwall.conf' >/dev/null 2>>'$D/daemon.log'")
 	i=0
 	while [ $i -lt 100 ] && ! grep -q "started:" "$D/daemon.log"; do
 		sleep 0.1
@@ -244,7 +245,48 @@ for spec in sys.argv[2:]:
         out.write(struct.pack("<IIII", t, 0, len(pkt), len(pkt)) + pkt)
         t += 1
 EOF
+cat >"$D/raw.py" <<'EOF'
+# raw.py SOCKET MODE - talk to the control socket without mxwallctl.
+#   MODE hex:HEX   send these bytes, print the answer's head and body;
+#   MODE crowd:N   open N connections sending nothing, print how many
+#                  were answered at once and the first such answer.
+import socket, sys, time
+path, mode = sys.argv[1], sys.argv[2]
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)  # blocking: a full backlog waits, not EAGAIN
+    s.settimeout(3)
+    return s
+if mode.startswith("hex:"):
+    s = conn()
+    s.sendall(bytes.fromhex(mode[4:]))
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    sys.stdout.write(data.decode(errors="replace"))
+else:
+    socks = [conn() for _ in range(int(mode[6:]))]
+    time.sleep(0.5)
+    answered = []
+    for s in socks:
+        s.setblocking(False)
+        try:
+            answered.append(s.recv(4096).decode(errors="replace"))
+        except BlockingIOError:
+            pass
+    print(len(answered))
+    print(answered[0] if answered else "")
+    for s in socks:
+        s.close()
+EOF
 jq() { python3 "$D/jq.py" "$@"; }
+# raw MODE - raw.py against the daemon's socket; answer in $OUT.
+raw() { OUT=$(python3 "$D/raw.py" "$D/control.sock" "$1" 2>&1); }
+# hex TEXT - TEXT's bytes in hex (printf escapes allowed).
+hex() { printf "$1" | od -An -v -tx1 | tr -d ' \n'; }
 
 # connects SRC - whether a TCP connection from SRC to the server's port
 # 25 succeeds (1.5 s).
@@ -297,6 +339,32 @@ ctl_out --json status
 t_eq "status --json: running, backend, mode" \
 	"$(printf '%s' "$OUT" | jq daemon_running backend mode | tr '\n' ' ')" \
 	"True xdp enforce "
+
+# ---- bad requests on the socket: an error answer, never a crash ----
+raw "hex:$(hex 'status\001\n')"
+t_match "a control character gets an error answer" "$OUT" \
+	'^error [0-9]+$'
+t_match "... saying what is wrong" "$OUT" \
+	'bad request: control character in request'
+raw "hex:$(head -c 5000 /dev/zero | tr '\0' a | od -An -v -tx1 |
+	tr -d ' \n')"
+t_match "an overlong request is refused" "$OUT" \
+	'request longer than 4095 bytes'
+raw "hex:$(hex 'show 1.2.3.4%%zz\n')"
+t_match "a bad escape is refused" "$OUT" 'bad %XX escape in request'
+raw "hex:$(hex 'frobnicate now\n')"
+t_match "an unknown command is named" "$OUT" \
+	'unknown command "frobnicate"'
+raw "hex:$(hex 'show 192.0.2.1 extra\n')"
+t_match "wrong arguments get the usage" "$OUT" 'usage: show ADDR'
+raw crowd:70
+t_match "more than 64 connections at once: the rest are told busy" \
+	"$OUT" '^6
+error [0-9]+
+busy: 64 control connections open, try again'
+ctl status
+t_eq "the daemon still answers after all that" "$RC" 0
+t_check "... and is the same process" kill -0 "$DPID"
 
 # ---- a DNSBL block, from a real connection ----
 t_check "first connection of a listed client reaches the server" \
@@ -444,7 +512,8 @@ ctl_out stats --prometheus
 t_match "prometheus: drops by outcome" "$OUT" \
 	'mxwall_packets_total\{outcome="drop_verdict"\} [1-9]'
 t_eq "prometheus: every line is a comment or a sample" \
-	"$(printf '%s\n' "$OUT" | grep -Evc '^(# (HELP|TYPE) .+|[a-z_]+(\{[a-z]+="[^"]*"\})? [0-9.e+-]+)$')" 0
+	"$(printf '%s\n' "$OUT" | grep -Ev '^# (HELP|TYPE) .+' |
+		grep -Evc '^[a-z_]+(\{[a-z]+="[^"]*"\})? [0-9.e+-]+$')" 0
 ctl_out --json stats
 t_match "stats --json parses and has the kernel counters" \
 	"$(printf '%s' "$OUT" | jq kernel.drop_prefix)" '^[1-9]'

@@ -85,6 +85,11 @@ static const struct {
 	{ "show %00", 0, "bad %XX escape in request" },
 	{ "show a\rb", 0, "control character in request" },
 	{ "show a\0b", 8, "control character in request" },
+	{ "show a\tb", 0, "control character in request" },
+	{ "status\x01", 0, "control character in request" },
+	{ "show a\x7f", 0, "control character in request" },
+	{ "show caf\xc3\xa9", 0,
+	  "byte above 0x7e in request (write it %XX)" },
 };
 
 static void test_bad_requests(void **state)
