@@ -133,7 +133,7 @@ static void fill_dns(struct bench *b)
 		it->b = b;
 		clock_gettime(CLOCK_MONOTONIC, &it->t0);
 		b->sent++;
-		if (!resolver_query(b->res, name, RES_T_A, on_answer, it)) {
+		if (!resolver_query(b->res, name, RES_T_A, 0, on_answer, it)) {
 			fprintf(stderr, "bench_eval: query refused\n");
 			exit(1);
 		}

@@ -13,7 +13,7 @@ B=$BUILD/bench/bench_eval
 command -v rbldnsd >/dev/null && command -v dnsmasq >/dev/null ||
 	{ echo "bench_eval: skipped: rbldnsd/dnsmasq missing"; exit 0; }
 NS=$(lab_ns bench) || { echo "bench_eval: skipped: no namespace"; exit 0; }
-N=${BENCH_EVAL_N:-20000}
+N=${BENCH_EVAL_N:-10000}
 
 # Every client 10.0.x.y has a PTR name that confirms; every list lists
 # about 2 % of them (different ones), plus its RFC 5782 test point.

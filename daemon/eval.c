@@ -524,7 +524,8 @@ static void zone_probe(void *arg)
 	for (i = 0; i < n; i++) {
 		probe_name(z, i, name, sizeof(name));
 		z->p[i].h = resolver_query(z->ev->lres, name, RES_T_A,
-					   on_probe_answer, &z->p[i]);
+					   RES_Q_FIRST, on_probe_answer,
+					   &z->p[i]);
 		if (z->p[i].h)
 			z->probing++;
 	}
@@ -645,12 +646,17 @@ static void query(struct job *j, struct qslot *s, int what, int zone,
 {
 	struct resolver *r = what == Q_LIST || what == Q_TXT ? j->ev->lres
 							      : j->ev->res;
+	/* Follow-ups (forward, TXT, name lists) jump the queue. */
+	unsigned flags = what == Q_FWD || what == Q_TXT ||
+					 (what == Q_LIST && j->names_done)
+				 ? RES_Q_FIRST
+				 : 0;
 
 	s->job = j;
 	s->what = what;
 	s->zone = zone;
 	s->sent_ms = evloop_now_ms(j->ev->loop);
-	s->h = resolver_query(r, name, type, cb, s);
+	s->h = resolver_query(r, name, type, flags, cb, s);
 	j->ev->st.queries++;
 	if (s->h)
 		j->pending++;

@@ -87,6 +87,18 @@ static void list_push(struct res_list *l, struct res_query *q)
 	l->n++;
 }
 
+static void list_push_front(struct res_list *l, struct res_query *q)
+{
+	q->prev = NULL;
+	q->next = l->head;
+	if (l->head)
+		l->head->prev = q;
+	else
+		l->tail = q;
+	l->head = q;
+	l->n++;
+}
+
 static void list_remove(struct res_list *l, struct res_query *q)
 {
 	if (q->prev)
@@ -361,7 +373,8 @@ static void send_query(struct resolver *r, struct res_query *q)
 }
 
 struct res_query *resolver_query(struct resolver *r, const char *name,
-				 int type, res_cb cb, void *arg)
+				 int type, unsigned flags, res_cb cb,
+				 void *arg)
 {
 	struct res_query *q;
 
@@ -376,7 +389,10 @@ struct res_query *resolver_query(struct resolver *r, const char *name,
 	q->type = type;
 	strcpy(q->name, name);
 	q->state = Q_QUEUED;
-	list_push(&r->queue, q);
+	if (flags & RES_Q_FIRST)
+		list_push_front(&r->queue, q);
+	else
+		list_push(&r->queue, q);
 	if (r->queue.n > r->st.max_queued)
 		r->st.max_queued = r->queue.n;
 	pump(r);

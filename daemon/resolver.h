@@ -100,12 +100,19 @@ struct resolver *resolver_create(struct evloop *loop,
 				 const struct resolver_opts *o, char *err,
 				 size_t errlen);
 
+/* Flags for resolver_query. */
+#define RES_Q_FIRST 0x1u /* wait at the head of the queue, not the tail */
+
 /*
  * resolver_query - ask for (name, type); cb(arg, rrset) later. Returns a
- * handle for resolver_cancel, or NULL (name too long, no memory).
+ * handle for resolver_cancel, or NULL (name too long, no memory). A
+ * follow-up query of work already under way (the forward lookup after a
+ * PTR, a TXT after a listing) passes RES_Q_FIRST, so a long queue delays
+ * each evaluation once, not at every step.
  */
 struct res_query *resolver_query(struct resolver *r, const char *name,
-				 int type, res_cb cb, void *arg);
+				 int type, unsigned flags, res_cb cb,
+				 void *arg);
 
 /* resolver_cancel - the callback of q will not be called. */
 void resolver_cancel(struct res_query *q);
