@@ -33,8 +33,14 @@
 
 #define CTLPROTO_MAX_REQUEST 4096
 #define CTLPROTO_MAX_ARGS 32
-#define CTLPROTO_MAX_BODY (16u << 20)
-/* Longest answer head: "denied 16777216\n" with room to spare. */
+/*
+ * 512 MiB: 'list' of a few million verdicts. XXX The daemon builds an
+ * answer whole before sending it, which for millions of verdicts takes
+ * memory and holds the event loop for about a second; writing it in
+ * chunks as the socket drains would fix both.
+ */
+#define CTLPROTO_MAX_BODY (512u << 20)
+/* Longest answer head: "denied 536870912\n" with room to spare. */
 #define CTLPROTO_HEAD_MAX 32
 
 /* Answer status; mxwallctl turns these into exit codes 0, 2, 1, 1. */

@@ -94,10 +94,20 @@ static void json_quote(struct json *j, const char *val, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)val;
 	char esc[8];
-	size_t i = 0, n;
+	size_t i = 0, run, n;
 
 	json_put(j, "\"", 1);
 	while (i < len) {
+		/* The common case: a run of bytes that need nothing. */
+		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x7f &&
+			      s[run] != '"' && s[run] != '\\';
+		     run++)
+			;
+		if (run > i) {
+			json_put(j, val + i, run - i);
+			i = run;
+			continue;
+		}
 		if (s[i] == '"' || s[i] == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)s[i];

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define JSON_MAX_DEPTH 16
-#define JSON_MAX_LEN (64u << 20)
+#define JSON_MAX_LEN (512u << 20)
 
 /*
  * struct json - one document being written.
