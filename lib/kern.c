@@ -1047,31 +1047,28 @@ int kern_prefix_get(struct kern *k, enum kern_list list,
 {
 	struct mx_verdict kv;
 	struct mx_addr p = *prefix;
-	uint8_t key[20];
+	uint8_t key[20], first[20] = { 0 }, next[20] = { 0 };
 	int idx, r;
 
 	addr_mask(&p, p.plen);
 	r = prefix_key(list, &p, key, &idx);
 	if (r < 0)
 		return r;
-	/* An LPM lookup finds the longest match; insist on this prefix. */
-	{
-		uint8_t got[20];
-		void *prev = NULL;
-		uint8_t cur[20];
-
-		while (bpf_map_get_next_key(k->fd[idx], prev, got) == 0) {
-			memcpy(cur, got, sizeof(cur));
-			prev = cur;
-			if (memcmp(cur, key, 20) != 0)
-				continue;
-			if (bpf_map_lookup_elem(k->fd[idx], cur, &kv) < 0)
-				return -errno;
-			from_kernel(&kv, v);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	/*
+	 * A lookup finds the longest match up to this length, which is this
+	 * prefix only if it exists. The trie tells: the key after an absent
+	 * key is the first key of all; after a present one it is a later one
+	 * (or none).
+	 */
+	if (bpf_map_lookup_elem(k->fd[idx], key, &kv) < 0)
+		return -errno;
+	if (bpf_map_get_next_key(k->fd[idx], NULL, first) < 0)
+		return -ENOENT;
+	if (bpf_map_get_next_key(k->fd[idx], key, next) == 0 &&
+	    memcmp(next, first, sizeof(next)) == 0)
+		return -ENOENT;
+	from_kernel(&kv, v);
+	return 0;
 }
 
 int kern_prefix_del(struct kern *k, enum kern_list list,

@@ -416,6 +416,44 @@ static void test_reuse(void **state)
 	kern_close(k3);
 }
 
+/* test_prefix_get - exactly the stored prefix, not a longer match. */
+static void test_prefix_get(void **state)
+{
+	static const struct {
+		const char *prefix;
+		enum kern_list list;
+		int want;
+	} cases[] = {
+		{ "198.51.100.0/24", KERN_LIST_BLOCK, 0 },
+		{ "198.51.100.0/25", KERN_LIST_BLOCK, -ENOENT },
+		{ "198.51.0.0/16", KERN_LIST_BLOCK, -ENOENT },
+		{ "198.51.100.0/24", KERN_LIST_ALLOW, -ENOENT },
+		{ "203.0.113.0/28", KERN_LIST_ALLOW, 0 },
+		{ "203.0.113.0/24", KERN_LIST_BLOCK, 0 },
+		{ "100.64.7.0/24", KERN_LIST_BLOCK, 0 },
+		{ "10.20.0.0/16", KERN_LIST_BLOCK, 0 },
+		{ "10.20.0.0/17", KERN_LIST_BLOCK, -ENOENT },
+		{ "2001:db8:2::/48", KERN_LIST_BLOCK, 0 },
+		{ "2001:db8:2::/56", KERN_LIST_BLOCK, -ENOENT },
+		{ "2001:db9::/36", KERN_LIST_BLOCK, 0 },
+		{ "2001:db8:3::/48", KERN_LIST_ALLOW, 0 },
+	};
+	struct kern_verdict v;
+	struct mx_addr a;
+	const char *why;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(addr_parse_prefix(cases[i].prefix, &a, true,
+						   &why), 0);
+		r = kern_prefix_get(k, cases[i].list, &a, &v);
+		if (r != cases[i].want)
+			fail_msg("%s: got %d, want %d", cases[i].prefix, r,
+				 cases[i].want);
+	}
+}
+
 /* test_foreach - every stored verdict and prefix comes back. */
 static int count_cb(const struct mx_addr *a, const struct kern_verdict *v,
 		    void *arg)
@@ -554,8 +592,7 @@ static int teardown(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[NROWS + 10];
-	const struct CMUnitTest extra[] = {
+	static const struct CMUnitTest extra[] = {
 		cmocka_unit_test(test_event_contents),
 		cmocka_unit_test(test_truncated_v4),
 		cmocka_unit_test(test_truncated_v6),
@@ -564,9 +601,11 @@ int main(void)
 		cmocka_unit_test(test_hits),
 		cmocka_unit_test(test_tc),
 		cmocka_unit_test(test_foreach),
+		cmocka_unit_test(test_prefix_get),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_wide_prefix),
 	};
+	struct CMUnitTest tests[NROWS + sizeof(extra) / sizeof(extra[0])];
 	size_t i, n = 0;
 	int r;
 
