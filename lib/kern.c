@@ -999,11 +999,63 @@ static int walk(struct kern *k, int idx, enum walk_kind kind,
 	return 0;
 }
 
+/*
+ * walk_hash - every entry of a verdict hash, read in batches (one
+ * syscall per few thousand entries rather than two per entry, and a cb
+ * that deletes what it is shown does not restart the walk). Falls back
+ * to walk() where the kernel has no batch lookup.
+ */
+static int walk_hash(struct kern *k, int idx, kern_entry_cb cb, void *arg)
+{
+	enum { CHUNK = 4096 };
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	size_t ksz = idx == M_V4 ? 4 : 16;
+	uint8_t *keys = malloc(CHUNK * ksz);
+	struct mx_verdict *vals = malloc(CHUNK * sizeof(*vals));
+	uint64_t token_in = 0, token_out = 0;
+	void *in = NULL;
+	struct kern_verdict v;
+	struct mx_addr a;
+	uint32_t count, i;
+	int r = 0, e;
+
+	if (!keys || !vals) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = CHUNK;
+		e = bpf_map_lookup_batch(k->fd[idx], in, &token_out, keys,
+					 vals, &count, &bo) < 0 ? errno : 0;
+		if (e && e != ENOENT) {
+			if (in == NULL && (e == EINVAL || e == ENOTSUP))
+				r = walk(k, idx, idx == M_V4 ? WALK_V4 : WALK_V6,
+					 cb, arg);
+			else
+				r = -e;
+			goto out;
+		}
+		for (i = 0; i < count && r == 0; i++) {
+			key_addr(k, idx == M_V6, keys + i * ksz, &a);
+			from_kernel(&vals[i], &v);
+			r = cb(&a, &v, arg);
+		}
+		if (r || e == ENOENT)
+			goto out;
+		token_in = token_out;
+		in = &token_in;
+	}
+out:
+	free(keys);
+	free(vals);
+	return r;
+}
+
 int kern_verdict_foreach(struct kern *k, kern_entry_cb cb, void *arg)
 {
-	int r = walk(k, M_V4, WALK_V4, cb, arg);
+	int r = walk_hash(k, M_V4, cb, arg);
 
-	return r ? r : walk(k, M_V6, WALK_V6, cb, arg);
+	return r ? r : walk_hash(k, M_V6, cb, arg);
 }
 
 /* prefix_key - LPM key and map index for a prefix in list. */

@@ -416,6 +416,59 @@ static void test_reuse(void **state)
 	kern_close(k3);
 }
 
+/* count_in - count entries inside 10.50.0.0/16; with arg2, delete them. */
+struct many {
+	int n;
+	bool del;
+};
+
+static int count_in(const struct mx_addr *a, const struct kern_verdict *v,
+		    void *arg)
+{
+	struct many *m = arg;
+
+	if (a->family != AF_INET || a->b[0] != 10 || a->b[1] != 50)
+		return 0;
+	m->n++;
+	if (m->del && kern_verdict_del(k, a) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * test_foreach_many - a walk spanning several batches sees every entry
+ * once, also when its callback deletes what it is shown.
+ */
+static void test_foreach_many(void **state)
+{
+	enum { N = 9000 };
+	static struct mx_addr a[N];
+	static struct kern_verdict v[N];
+	struct many m = { 0 };
+	size_t done, i;
+
+	for (i = 0; i < N; i++) {
+		a[i].family = AF_INET;
+		a[i].plen = 32;
+		a[i].b[0] = 10;
+		a[i].b[1] = 50;
+		a[i].b[2] = (uint8_t)(i >> 8);
+		a[i].b[3] = (uint8_t)i;
+		v[i].action = MX_ACT_BLOCK;
+		v[i].reason = MX_REASON_RULE;
+	}
+	assert_int_equal(kern_verdict_put_batch(k, a, v, N, &done), 0);
+	assert_int_equal(done, N);
+	assert_int_equal(kern_verdict_foreach(k, count_in, &m), 0);
+	assert_int_equal(m.n, N);
+	m = (struct many){ .del = true };
+	assert_int_equal(kern_verdict_foreach(k, count_in, &m), 0);
+	assert_int_equal(m.n, N);
+	m = (struct many){ 0 };
+	assert_int_equal(kern_verdict_foreach(k, count_in, &m), 0);
+	assert_int_equal(m.n, 0);
+}
+
 /* test_prefix_get - exactly the stored prefix, not a longer match. */
 static void test_prefix_get(void **state)
 {
@@ -529,7 +582,7 @@ static void put(const char *s, uint8_t action, int64_t ttl_ms)
 static int setup(void **state)
 {
 	struct kern_opts o = { .pin_path = pin, .ports = { 25, 587 },
-			       .nports = 2, .max_verdicts = 4096,
+			       .nports = 2, .max_verdicts = 16384,
 			       .max_prefixes = 1024 };
 	char err[512], path[128];
 	const char *keep = getenv("MXWALL_KEEP_PCAP");
@@ -602,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_tc),
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_prefix_get),
+		cmocka_unit_test(test_foreach_many),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_wide_prefix),
 	};
