@@ -46,6 +46,7 @@
  *   gid      control_group's id, or (gid_t)-1 when it does not exist;
  *   admin    control_admin_group's id, or (gid_t)-1 (root only);
  *   kern     the pinned kernel maps for stats (see control_kern);
+ *   policy   the policy server, for its counters in stats, or NULL;
  *   nconns   open connections, at most CONTROL_MAX_CONNS;
  *   conns    their list.
  */
@@ -57,6 +58,7 @@ struct control {
 	gid_t gid;
 	gid_t admin;
 	struct kern *kern;
+	struct policy_server *policy;
 	int nconns;
 	struct control_conn *conns;
 };
@@ -69,6 +71,16 @@ struct daemon *control_daemon(struct control_conn *c)
 struct kern *control_kern(struct control_conn *c)
 {
 	return c->ctl->kern;
+}
+
+struct policy_server *control_policy(struct control_conn *c)
+{
+	return c->ctl->policy;
+}
+
+void control_set_policy(struct control *ctl, struct policy_server *ps)
+{
+	ctl->policy = ps;
 }
 
 /* conn_close - forget a connection: timer, evaluation, fd, memory. */

@@ -42,6 +42,13 @@ struct control;
 struct control *control_create(struct daemon *d, const char *path, char *err,
 			       size_t errlen);
 
+/*
+ * control_set_policy - the policy server whose counters 'stats' shows
+ * (policy requests by answer); NULL or never called: none shown.
+ */
+struct policy_server;
+void control_set_policy(struct control *c, struct policy_server *ps);
+
 /* control_free - close every connection and the socket, unlink it. */
 void control_free(struct control *c);
 

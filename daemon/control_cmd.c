@@ -18,6 +18,7 @@
 #include "eval.h"
 #include "kern.h"
 #include "log.h"
+#include "policy.h"
 #include "verdict.h"
 
 #include <errno.h>
@@ -967,12 +968,25 @@ static bool kernel_counters(struct control_conn *c,
 #endif
 }
 
+/* policy_counters - the policy server's counters; false without one. */
+static bool policy_counters(struct control_conn *c, struct policy_stats *ps)
+{
+	struct policy_server *p = control_policy(c);
+
+	memset(ps, 0, sizeof(*ps));
+	if (!p)
+		return false;
+	policy_get_stats(p, ps);
+	return true;
+}
+
 /* stats_prom - the text exposition format (node_exporter textfile). */
 static void stats_prom(struct control_conn *c, bool have_k,
 		       const uint64_t *k, const struct eval_stats *es,
 		       const struct daemon_status *st, struct eval *ev)
 {
 	struct stats_ctx sc = { c, true, 0 };
+	struct policy_stats pst;
 	int i;
 
 	if (have_k) {
@@ -994,6 +1008,19 @@ static void stats_prom(struct control_conn *c, bool have_k,
 		"mxwall_evaluations_total{result=\"allow\"} %" PRIu64 "\n"
 		"mxwall_evaluations_total{result=\"none\"} %" PRIu64 "\n",
 	     es->blocked, es->allowed, es->none);
+	if (policy_counters(c, &pst))
+		text(c, "# HELP mxwall_policy_requests_total Policy requests "
+			"by answer.\n"
+			"# TYPE mxwall_policy_requests_total counter\n"
+			"mxwall_policy_requests_total{answer=\"dunno\"} %"
+			PRIu64 "\n"
+			"mxwall_policy_requests_total{answer=\"reject\"} %"
+			PRIu64 "\n"
+			"mxwall_policy_requests_total{answer=\"other\"} %"
+			PRIu64 "\n"
+			"mxwall_policy_requests_total{answer=\"bad\"} %"
+			PRIu64 "\n",
+		     pst.dunno, pst.rejects, pst.others, pst.bad);
 	text(c, "# HELP mxwall_dns_queries_total DNS queries sent.\n"
 		"# TYPE mxwall_dns_queries_total counter\n"
 		"mxwall_dns_queries_total %" PRIu64 "\n"
@@ -1020,9 +1047,7 @@ static void stats_prom(struct control_conn *c, bool have_k,
 
 /*
  * cmd_stats - stats [--prometheus]: kernel counters by outcome, lists,
- * evaluations and cache size.
- * XXX Policy requests by action are not counted yet: the policy server
- * exposes no counters through daemon.h; add them when it does.
+ * evaluations, policy requests by answer and cache size.
  */
 static int cmd_stats(struct control_conn *c)
 {
@@ -1031,7 +1056,8 @@ static int cmd_stats(struct control_conn *c)
 	struct eval_stats es;
 	struct daemon_status st;
 	uint64_t k[MX_CNT__MAX];
-	bool prom, have_k;
+	struct policy_stats pst;
+	bool prom, have_k, have_p;
 	int i;
 
 	prom = c->req.argc == 2 && strcmp(c->req.argv[1], "--prometheus") == 0;
@@ -1042,6 +1068,7 @@ static int cmd_stats(struct control_conn *c)
 		eval_get_stats(ev, &es);
 	daemon_status(control_daemon(c), &st);
 	have_k = kernel_counters(c, k);
+	have_p = policy_counters(c, &pst);
 	if (prom) {
 		stats_prom(c, have_k, k, &es, &st, ev);
 		c->raw = true;
@@ -1075,6 +1102,19 @@ static int cmd_stats(struct control_conn *c)
 		if (ev)
 			eval_lists(ev, one_list_stat, &sc);
 		json_array_end(&c->j);
+		if (have_p) {
+			json_object_begin(&c->j, "policy");
+			json_uint(&c->j, "requests", pst.requests);
+			json_uint(&c->j, "dunno", pst.dunno);
+			json_uint(&c->j, "reject", pst.rejects);
+			json_uint(&c->j, "other", pst.others);
+			json_uint(&c->j, "bad", pst.bad);
+			json_uint(&c->j, "timeouts", pst.timeouts);
+			json_uint(&c->j, "connections", pst.connections);
+			json_object_end(&c->j);
+		} else {
+			json_null(&c->j, "policy");
+		}
 		json_object_end(&c->j);
 		return CONTROL_DONE;
 	}
@@ -1088,6 +1128,11 @@ static int cmd_stats(struct control_conn *c)
 		PRIu64 " DNS queries, %" PRIu64 " timed out\n",
 	     es.requests, es.joined, es.blocked, es.allowed, es.none,
 	     es.queries, es.timeouts);
+	if (have_p)
+		text(c, "policy: %" PRIu64 " requests: %" PRIu64 " dunno, %"
+			PRIu64 " reject, %" PRIu64 " other; %" PRIu64 " bad, %"
+			PRIu64 " timed out\n", pst.requests, pst.dunno,
+		     pst.rejects, pst.others, pst.bad, pst.timeouts);
 	text(c, "lists:\n");
 	if (ev)
 		eval_lists(ev, one_list_stat, &sc);

@@ -20,6 +20,7 @@
 struct daemon;
 struct control;
 struct kern;
+struct policy_server;
 struct eval_req;
 struct ev_timer;
 
@@ -82,6 +83,9 @@ struct daemon *control_daemon(struct control_conn *c);
  * or NULL when the backend is not xdp or they could not be opened.
  */
 struct kern *control_kern(struct control_conn *c);
+
+/* control_policy - the policy server (control_set_policy), or NULL. */
+struct policy_server *control_policy(struct control_conn *c);
 
 /* control_finish - the answer is complete: send it (may free c). */
 void control_finish(struct control_conn *c);

@@ -200,6 +200,7 @@ int main(int argc, char **argv)
 	if (!ps)
 		msg_fatal("policy service: %s: not starting", err);
 	daemon_set_policy(d, ps);
+	control_set_policy(ctl, ps);
 	if (strcmp(cfg->backend, "xdp") != 0) {
 		po = pcap_observer_start(d, err, sizeof(err));
 		if (!po)

@@ -101,7 +101,7 @@ attach_mode = generic
 pin_path = $PINS
 control_socket = $D/control.sock
 state_file = $D/state/verdicts
-policy_listen =
+policy_listen = inet:127.0.0.1:10040
 dns_servers = 127.0.0.1:53
 dnsbl_sites = bl.test
 dnsbl_timeout = 3s
@@ -503,11 +503,25 @@ else
 	t_fail "rbldnsd loads the exported zone"
 fi
 
+# ---- one policy request, to be counted by stats ----
+ANSWER=$(ip netns exec "$SRV" python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 10040), timeout=5)
+s.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\n"
+          b"client_address=192.0.2.66\nclient_name=unknown\n"
+          b"sender=a@example.org\nrecipient=b@example.net\n\n")
+print(s.recv(4096).decode().splitlines()[0])
+' 2>&1)
+t_match "the policy service rejects the blocked client" "$ANSWER" \
+	'^action=(REJECT|5[0-9][0-9])'
+
 # ---- stats and dnsbl ----
 ctl_out stats
 t_match "stats shows kernel drops by verdict" "$OUT" \
 	'drop_verdict +[1-9]'
 t_match "stats shows per-list figures" "$OUT" 'bl\.test +[0-9]+ queries'
+t_match "stats counts policy answers" "$OUT" \
+	'^policy: [1-9][0-9]* requests: [0-9]+ dunno, [1-9][0-9]* reject'
 ctl_out stats --prometheus
 t_match "prometheus: drops by outcome" "$OUT" \
 	'mxwall_packets_total\{outcome="drop_verdict"\} [1-9]'
@@ -517,6 +531,8 @@ t_eq "prometheus: every line is a comment or a sample" \
 ctl_out --json stats
 t_match "stats --json parses and has the kernel counters" \
 	"$(printf '%s' "$OUT" | jq kernel.drop_prefix)" '^[1-9]'
+t_match "stats --json has the policy answers" \
+	"$(printf '%s' "$OUT" | jq policy.reject)" '^[1-9]'
 ctl_out dnsbl
 t_match "dnsbl shows each list's health" "$OUT" '^bl\.test +dnsbl +ok '
 ctl_out --json dnsbl
