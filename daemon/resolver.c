@@ -475,6 +475,7 @@ static int on_prepare(void *arg)
 	struct resolver *r = arg;
 	struct timeval tv, *tvp;
 	uint64_t now = evloop_now_ms(r->loop);
+	long ms;
 
 	if (r->st.inflight == 0)
 		return -1;
@@ -486,8 +487,13 @@ static int on_prepare(void *arg)
 		r->deadline_ms = 0;
 		return -1;
 	}
-	r->deadline_ms = now + (uint64_t)(tvp->tv_sec * 1000 +
-					  (tvp->tv_usec + 999) / 1000);
+	/*
+	 * ares_timeout() truncates to whole milliseconds but expires
+	 * queries to the microsecond: "0" may mean "in 0.7 ms", and asking
+	 * again at once would spin. Wait at least 1 ms.
+	 */
+	ms = tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000;
+	r->deadline_ms = now + (uint64_t)(ms > 0 ? ms : 1);
 	return (int)(r->deadline_ms - now);
 }
 
