@@ -141,7 +141,10 @@ struct mx_recent {
  *                     with (written at first load; informational for
  *                     processes that open the pinned maps);
  *   pf_v6_plen        IPv6 pre-filter granularity, min(48, v6_plen);
- *   event_interval_ns at most one event per address per this interval.
+ *   event_interval_ns at most one event per address per this interval;
+ *   ports, nports     the protected ports the running program was built
+ *                     with (host order; the program reads its own
+ *                     copy, these tell a later load what to keep).
  */
 #define MX_RT_OBSERVE 0x1u    /* count would-drops, drop nothing */
 #define MX_RT_NO_PREFILTER 0x2u /* skip the pre-filter (benchmarks) */
@@ -152,6 +155,9 @@ struct mx_runtime {
 	__u8 pf_v6_plen;
 	__u16 pad;
 	__u64 event_interval_ns;
+	__u16 ports[8];
+	__u32 nports;
+	__u32 pad2;
 };
 
 /*

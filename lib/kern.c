@@ -208,6 +208,8 @@ static int check_bpffs(const char *path, char *err, size_t errlen)
 	struct statfs st;
 	char *slash;
 
+	if (statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
 	snprintf(parent, sizeof(parent), "%s", path);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent)
@@ -383,8 +385,12 @@ static void set_sizes(struct kern *k, const struct kern_opts *o)
 	}
 }
 
-/* set_rodata - ports and IPv6 masks, before load. */
-static void set_rodata(struct kern *k, const struct kern_opts *o)
+/*
+ * set_rodata - ports and IPv6 masks, before load. Ports come from opts,
+ * else from the pinned runtime settings rt, which then record them.
+ */
+static void set_rodata(struct kern *k, const struct kern_opts *o,
+		       struct mx_runtime *rt)
 {
 	struct mxwall__rodata *ro = k->skel->rodata;
 	uint64_t pf[2];
@@ -396,7 +402,15 @@ static void set_rodata(struct kern *k, const struct kern_opts *o)
 						    KERN_MAX_PORTS);
 		for (i = 0; i < (int)ro->cfg_nports; i++)
 			ro->cfg_ports_be[i] = htons(o->ports[i]);
+	} else if (rt->nports > 0 && rt->nports <= KERN_MAX_PORTS) {
+		/* No ports given (mxwallctl attach): keep the running ones. */
+		ro->cfg_nports = rt->nports;
+		for (i = 0; i < (int)rt->nports; i++)
+			ro->cfg_ports_be[i] = htons(rt->ports[i]);
 	}
+	rt->nports = ro->cfg_nports;
+	for (i = 0; i < (int)ro->cfg_nports; i++)
+		rt->ports[i] = ntohs(ro->cfg_ports_be[i]);
 	v6_mask(k->v6_plen, (uint64_t *)ro->cfg_v6_mask);
 	v6_mask(k->pf_v6_plen, pf);
 	ro->cfg_pf_v6_mask = pf[0];
@@ -453,7 +467,7 @@ int kern_load(const struct kern_opts *opts, struct kern **kp, char *err,
 		goto fail;
 	}
 	set_sizes(k, o);
-	set_rodata(k, o);
+	set_rodata(k, o, &rt);
 	r = mxwall__load(k->skel);
 	if (r < 0) {
 		snprintf(err, errlen,
@@ -478,6 +492,9 @@ int kern_load(const struct kern_opts *opts, struct kern **kp, char *err,
 	/* Settings every load restates; observe is kept unless fresh. */
 	if (!fresh && read_runtime(k->pin_path, &rt) < 0)
 		fresh = true;
+	rt.nports = k->skel->rodata->cfg_nports;
+	for (i = 0; i < (int)rt.nports && i < KERN_MAX_PORTS; i++)
+		rt.ports[i] = ntohs(k->skel->rodata->cfg_ports_be[i]);
 	if (o->event_interval_ms)
 		rt.event_interval_ns = o->event_interval_ms * 1000000ull;
 	rt.flags &= ~MX_RT_NO_PREFILTER;

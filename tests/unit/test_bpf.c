@@ -402,9 +402,20 @@ static void test_reuse(void **state)
 	struct mx_addr a;
 	char err[256];
 
+	struct pkt_spec p587 = { V4, .src = "192.0.2.1", SYN, .dport = 587 };
+	uint8_t buf[PKT_MAX_LEN];
+	size_t len = pkt_build(&p587, buf, sizeof(buf));
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = buf,
+		    .data_size_in = (uint32_t)len, .repeat = 1);
+
 	assert_int_equal(kern_load(&o, &k2, err, sizeof(err)), 0);
 	/* The maps keep the prefix they were made with (64, not 56). */
 	assert_int_equal(kern_ipv6_prefix(k2), 64);
+	/* No ports given: the new program protects the running ones. */
+	assert_int_equal(bpf_prog_test_run_opts(kern_prog_fd(k2,
+							     KERN_MODE_NATIVE),
+						&t), 0);
+	assert_int_equal(t.retval, XDP_DROP);
 	assert_int_equal(addr_parse("192.0.2.1", &a), 0);
 	assert_int_equal(kern_verdict_get(k2, &a, &v), 0);
 	assert_int_equal(v.action, MX_ACT_BLOCK);
