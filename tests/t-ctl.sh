@@ -60,6 +60,11 @@ for p in 192.0.2.0/24 198.51.100.0/24 203.0.113.0/24 198.18.0.0/24; do
 	ip -n "$SRV" route add "$p" dev mx0
 done
 ip -n "$CLI" route add default dev cl0
+ip -n "$SRV" addr add fd77::1/64 dev mx0
+ip -n "$CLI" addr add fd77::2/64 dev cl0
+ip -n "$CLI" addr add 2001:db8:77::5/128 dev cl0
+ip -n "$SRV" route add 2001:db8:77::/48 dev mx0
+ip -6 -n "$CLI" route add default dev cl0 2>/dev/null
 
 lab_bpffs_private || t_skip_all "cannot mount a bpf filesystem"
 PINS=$LAB_BPFFS/mxwall
@@ -447,6 +452,33 @@ fi
 ctl why 198.18.0.7
 t_match "why names the covering prefix" "$OUT" \
 	'^198\.18\.0\.7: block \(manual\) by 198\.18\.0\.0/24, expires'
+# IPv6: a prefix given by hand, and one address standing for its /64.
+if lab_tcp_connect "$CLI" 2001:db8:77::5 fd77::1 25; then
+	t_pass "an IPv6 client connects"
+	ctl block 2001:db8:77::/48 --reason "v6 lab"
+	t_eq "an IPv6 prefix can be blocked" "$OUT" "1/1 addresses blocked."
+	if lab_tcp_connect "$CLI" 2001:db8:77::5 fd77::1 25; then
+		t_fail "an IPv6 client inside the prefix is dropped"
+	else
+		t_pass "an IPv6 client inside the prefix is dropped"
+	fi
+	ctl why 2001:db8:77::5
+	t_match "why names the covering IPv6 prefix" "$OUT" \
+		'^2001:db8:77::5: block \(manual\) by 2001:db8:77::/48'
+	ctl forget 2001:db8:77::/48
+	t_eq "the IPv6 prefix can be forgotten" "$OUT" \
+		"1/1 addresses deleted."
+	t_check "... and the client connects again" \
+		lab_tcp_connect "$CLI" 2001:db8:77::5 fd77::1 25
+else
+	t_fail "an IPv6 client connects"
+fi
+ctl block 2001:db8:1::5
+ctl why 2001:db8:1::9
+t_match "an IPv6 address is blocked as its /64" "$OUT" \
+	'^2001:db8:1::9: block \(manual\) by 2001:db8:1::/64'
+ctl forget 2001:db8:1::/64
+t_eq "... and forgotten as its /64" "$OUT" "1/1 addresses deleted."
 ctl block 127.0.0.1
 t_eq "blocking an address in mynetworks is refused (exit 1)" "$RC" 1
 
