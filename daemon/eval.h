@@ -90,8 +90,10 @@ int eval_reconfigure(struct eval *ev, const struct mx_config *cfg);
 /*
  * eval_request - evaluate addr and call done(v, arg) once with the
  * verdict. name_override (mxwallctl test --name) skips the PTR lookup
- * and uses that name as verified; such requests never join others.
- * Returns a handle for eval_cancel, or NULL when out of memory.
+ * and takes that name as verified (fcrdns "verified", RHSBL asked with
+ * it); such requests and EVAL_DRY_RUN ones never join others and are
+ * never joined. Returns a handle for eval_cancel, or NULL when out of
+ * memory.
  */
 struct eval_req *eval_request(struct eval *ev, const struct mx_addr *addr,
 			      const char *name_override, unsigned flags,
@@ -99,7 +101,8 @@ struct eval_req *eval_request(struct eval *ev, const struct mx_addr *addr,
 
 /*
  * eval_cancel - done() will not be called for req. The evaluation goes
- * on if other requests wait for it.
+ * on (its verdict is still logged and counted, and new requests for the
+ * address may join it).
  */
 void eval_cancel(struct eval_req *req);
 
