@@ -86,7 +86,7 @@ $(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(wildcard bpf/*.h)
 $(BUILD)/mxwall.skel.h: $(BUILD)/mxwall.bpf.o
 	$(BPFTOOL) gen skeleton $< name mxwall > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.o: %.c $(SKEL) $(wildcard lib/*.h bpf/*.h daemon/*.h ctl/*.h)
+$(BUILD)/%.o: %.c $(SKEL) $(wildcard lib/*.h lib/*.def bpf/*.h daemon/*.h ctl/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
 
