@@ -712,8 +712,8 @@ static void conn_verdict(const struct verdict *v, void *arg)
 	const char *r;
 
 	c->got_verdict = true;
-	if (policy_verdict_action(v, c->req.client_address, c->action,
-				  sizeof(c->action))) {
+	if (v && policy_verdict_action(v, c->req.client_address, c->action,
+				       sizeof(c->action))) {
 		c->blocked = true;
 		r = verdict_reason_name(v->reason);
 		if (v->reason == MX_REASON_RULE || v->reason == MX_REASON_PREFIX)

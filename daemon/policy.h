@@ -64,6 +64,7 @@ typedef void (*policy_verdict_cb)(const struct verdict *v, void *arg);
  *     - nothing to decide (no memory, not an address we judge): return
  *       NULL without calling cb; the request goes on as if not blocked.
  *   v is only read during cb; the policy server keeps no pointer to it.
+ *   v may be NULL: nothing was decided (the request goes on as above).
  * cancel(ctx, handle) - cb must not be called for handle any more (the
  *   wait ran out, or the connection went away). Never called after cb.
  */

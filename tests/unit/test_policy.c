@@ -42,7 +42,8 @@
  * Fake verdicts, by client address:
  *   kind   KNOWN: given at once; LATER: given 50 ms later; NEVER: never
  *          given (the wait bound runs out);
- *   fill   sets up the verdict.
+ *   fill   sets up the verdict; NULL: the hook answers "nothing
+ *          decided" (a NULL verdict).
  */
 enum fake_kind { KNOWN, LATER, NEVER };
 
@@ -94,6 +95,7 @@ static const struct fake_verdict {
 	{ "192.0.2.88", LATER, v_dnsbl },
 	{ "192.0.2.99", NEVER, NULL },
 	{ "192.0.2.55", KNOWN, v_observe },
+	{ "192.0.2.44", KNOWN, NULL }, /* answered, but nothing decided */
 	{ NULL, KNOWN, v_allow }, /* every other address */
 };
 
@@ -138,8 +140,9 @@ static void *fake_client_verdict(void *ctx, const struct mx_addr *a,
 	if (f->kind == KNOWN) {
 		memset(&v, 0, sizeof(v));
 		v.client = *a;
-		f->fill(&v);
-		cb(&v, arg);
+		if (f->fill)
+			f->fill(&v);
+		cb(f->fill ? &v : NULL, arg);
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
@@ -356,6 +359,7 @@ static const struct golden {
 	{ "pending-blocked", 0, 300 },
 	{ "pending-expired", 0, 1500 },
 	{ "observe-only", 0, 100 },
+	{ "verdict-none", 0, 100 },
 	{ "sender-discard", 0, 100 },
 	{ "sender-ok-first", 0, 100 },
 	{ "sender-dynamic", 0, 100 },
