@@ -5,7 +5,10 @@
 # Two namespaces joined by a veth: the MX host (mxwalld with the kernel
 # program attached to mx0, rbldnsd and dnsmasq on its loopback, a TCP
 # listener on port 25) and the outside (a good client, 192.0.2.77, and a
-# sender of SYNs with forged sources).
+# sender of SYNs with forged sources). The MX host's port 25 is a real
+# Postfix (tests/lab/postfix.sh) asking mxwalld's policy socket; the good
+# client sends one message with swaks during each round, and it must be
+# delivered.
 #
 #   Round 1: 100,000 sources (10.64.0.0 .. 10.65.134.159), listed on
 #   bl.test and already blocked: their verdicts come from the snapshot
@@ -16,19 +19,24 @@
 #   reported, and the daemon evaluates them as fast as DNS answers - a
 #   daemon under load.
 #
-# During both rounds the good client must connect every time it tries,
-# and afterwards it must not be blocked; blocks made in round 2 must all
-# be flood sources.
+# During both rounds the good client must connect every time it tries
+# and its mail must be delivered; afterwards it must not be blocked, and
+# blocks made in round 2 must all be flood sources.
 #
 # Skipped when XDP cannot be attached here (old kernel, no veth XDP).
 . "$(dirname "$0")/lab/lib.sh"
 . "$(dirname "$0")/lab/dns.sh"
+. "$(dirname "$0")/lab/postfix.sh"
 
 t_need_root
 [ -x "$MXWALLD" ] || t_skip_all "$MXWALLD not built"
 [ -x "$MXWALLCTL" ] || t_skip_all "$MXWALLCTL not built"
 command -v rbldnsd >/dev/null || t_skip_all "rbldnsd is not installed"
 command -v dnsmasq >/dev/null || t_skip_all "dnsmasq is not installed"
+for p in postfix swaks; do
+	command -v $p >/dev/null 2>&1 ||
+		[ -x /usr/sbin/$p ] || t_skip_all "$p is not installed"
+done
 getent passwd mxwall >/dev/null ||
 	useradd --system --no-create-home --home-dir /nonexistent \
 		--shell /usr/sbin/nologin mxwall ||
@@ -64,7 +72,9 @@ chown mxwall "$D/state/verdicts"
 dns_rbldnsd "$MX" 5301 bl.test:ip4set:bl || t_skip_all "rbldnsd does not start"
 DNS_LOG_QUERIES="" dns_dnsmasq "$MX" 53 --server=/bl.test/127.0.0.1#5301 \
 	--local=/example.net/ || t_skip_all "dnsmasq does not start"
-lab_tcp_listen "$MX" 25 || t_skip_all "no TCP listener"
+pf_setup "$MX"
+pf_start || t_skip_all "postfix did not start: $(tail -n 3 "$PF_DIR/start.out")"
+chmod 755 "$PF_SPOOL/private"
 
 cat >"$D/mxwall.conf" <<EOF
 backend = xdp
@@ -73,7 +83,8 @@ attach_mode = auto
 pin_path = $LAB_BPFFS/mxwall
 state_file = $D/state/verdicts
 control_socket = $D/control.sock
-policy_listen =
+policy_listen = unix:$PF_POLICY_SOCKET
+policy_socket_mode = 0666
 mynetworks = 127.0.0.0/8
 dns_servers = 127.0.0.1:53
 dnsbl_sites = bl.test
@@ -132,6 +143,7 @@ for i in range(n):
                      src, dst)
     pk.append(ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + tcp)
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+open(sys.argv[6] + ".start", "w").close()
 for r in range(rounds):
     t0, sent = time.time(), 0
     for p in pk:
@@ -164,14 +176,52 @@ t_match "the snapshot's $N blocks are restored" "$(cat "$D/daemon.log")" \
 t_check "the good client connects before the flood" \
 	lab_tcp_connect "$OUT" 192.0.2.77 192.0.2.25 25 2
 
+# mail.sh NAME - once the flood NAME is being sent, one message from the
+# good client; writes its queue id (if Postfix accepted it) to id-NAME.
+cat >"$D/mail.sh" <<EOF
+i=0
+while [ ! -e "$D/\$1.start" ] && [ \$i -lt 300 ]; do
+	sleep 0.1
+	i=\$((i + 1))
+done
+ip netns exec "$OUT" swaks --timeout 30 --server 192.0.2.25 \\
+	--local-interface 192.0.2.77 --helo good.client.example \\
+	--from alice@client.example --to bob@example.org \\
+	--header "Subject: during \$1" >"$D/swaks-\$1.out" 2>&1
+sed -n 's/.*250 2\\.0\\.0 Ok: queued as \\([0-9A-F]*\\).*/\\1/p' \\
+	"$D/swaks-\$1.out" | head -n 1 >"$D/id-\$1"
+EOF
+# mail_during NAME - start mail.sh NAME in the background.
+mail_during() {
+	lab_spawn - sh "$D/mail.sh" "$1" >"$D/mail-$1.pid"
+}
+# mail_id NAME - wait for mail.sh NAME to finish; print the queue id.
+mail_id() {
+	p=$(cat "$D/mail-$1.pid")
+	i=0
+	while kill -0 "$p" 2>/dev/null && [ $i -lt 400 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat "$D/id-$1" 2>/dev/null
+}
+delivered() {
+	pf_wait_log " $1: to=<bob@example.org>.*status=sent"
+}
+
 # Round 1: the known sources. The sender builds its packets first.
 d0=$(kstat drop_verdict)
 lab_spawn "$OUT" python3 "$D/flood.py" 192.0.2.25 10.64.0.0 $N 1 0 \
 	"$D/known" >/dev/null 2>"$D/flood.err"
+mail_during known
 r1=$(connects "$D/known.1")
+id=$(mail_id known)
 t_check "round 1 was sent" test -e "$D/known.1"
 t_match "good client connected all through round 1 ($r1)" "$r1" \
-	'^([0-9]+)/\1$'
+	'^([1-9][0-9]*)/\1$'
+t_check "round 1: the good client's mail was accepted (queued as $id)" \
+	test -n "$id"
+t_check "round 1: and delivered" delivered "$id"
 d1=$(kstat drop_verdict)
 dropped=$((${d1:-0} - ${d0:-0}))
 t_check "round 1: the kernel dropped the known sources' SYNs ($dropped of $N)" \
@@ -182,10 +232,15 @@ t_check "round 1: the kernel dropped the known sources' SYNs ($dropped of $N)" \
 # with the first sends while the later ones arrive.
 lab_spawn "$OUT" python3 "$D/flood.py" 192.0.2.25 10.66.0.0 20000 3 0.5 \
 	"$D/new" >/dev/null 2>>"$D/flood.err"
+mail_during new
 r2=$(connects "$D/new.3")
+id=$(mail_id new)
 t_check "round 2 was sent" test -e "$D/new.3"
 t_match "good client connected all through round 2 ($r2)" "$r2" \
-	'^([0-9]+)/\1$'
+	'^([1-9][0-9]*)/\1$'
+t_check "round 2: the good client's mail was accepted (queued as $id)" \
+	test -n "$id"
+t_check "round 2: and delivered" delivered "$id"
 sleep 2
 ctl list --blocked >"$D/blocked"
 new=$(grep -c '^10\.66\.' "$D/blocked")
