@@ -287,8 +287,9 @@ int dnsbl_score(const struct dnsbl_entry *e, int nentries,
 	if (v->score >= threshold && best_block >= 0) {
 		decider = best_block;
 		v->action = VERDICT_BLOCK;
-		v->reason = e[decider].kind == LIST_KIND_RHSBL ? MX_REASON_RHSBL
-							       : MX_REASON_DNSBL;
+		v->reason = e[decider].kind == LIST_KIND_RHSBL
+				    ? MX_REASON_RHSBL
+				    : MX_REASON_DNSBL;
 	} else if (allow_threshold < 0 && v->score <= allow_threshold &&
 		   best_allow >= 0) {
 		decider = best_allow;

@@ -399,8 +399,8 @@ static void probe_name(const struct zone *z, int which, char *buf,
 		       size_t len)
 {
 	/* ::FFFF:7F00:x reversed, less its last nibble x. */
-	static const char v6_prefix[] = "0.0.0.0.0.f.7.f.f.f.f."
-					"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0";
+	static const char v6_prefix[] = "0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0."
+					"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0";
 	int last = which == P_POS || which == P_POS6 ? 2 : 1;
 
 	if (z->kind == ZONE_NAME)
@@ -1355,8 +1355,8 @@ int eval_reconfigure(struct eval *ev, const struct mx_config *cfg)
 	ls = listset_build(ev, cfg, err, sizeof(err));
 	if (!ls) {
 		ev->cfg = old;
-		msg_warn("%s: dnsbl_sites: %s: keeping the old lists", cfg->path,
-			 err);
+		msg_warn("%s: dnsbl_sites: %s: keeping the old lists",
+			 cfg->path, err);
 		return -1;
 	}
 	listset_unref(ev->ls);

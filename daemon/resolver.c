@@ -7,8 +7,9 @@
  * query in flight, so its answer is kept as an absolute deadline and
  * asked again only once that deadline has passed: new queries expire
  * after the ones already out, and an answer can only make the earliest
- * expiry later, so the cached deadline at worst wakes the loop early. Queries beyond the in-flight bound wait in a
- * FIFO. A query that c-ares fails at once (inside ares_query) is
+ * expiry later, so the cached deadline at worst wakes the loop early.
+ * Queries beyond the in-flight bound wait in a FIFO (follow-ups at its
+ * head). A query that c-ares fails at once (inside ares_query) is
  * reported from a zero-delay timer, so no callback ever runs inside
  * resolver_query().
  *

@@ -105,8 +105,8 @@ void verdict_log(const struct verdict *v)
 		snprintf(extra, sizeof(extra), " list=%s reply=%s", v->list,
 			 reply);
 	} else if (v->rule.table[0]) {
-		snprintf(extra, sizeof(extra), " table=%s line=%d", v->rule.table,
-			 v->rule.line);
+		snprintf(extra, sizeof(extra), " table=%s line=%d",
+			 v->rule.table, v->rule.line);
 	}
 	log_event(verdict_action_name(v->action),
 		  "client=[%s] name=%s reason=%s%s score=%d ttl=%" PRIu32 "%s",

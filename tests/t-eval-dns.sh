@@ -141,7 +141,8 @@ conf() {
 }
 
 MAIN=$(conf main \
-	"dnsbl_sites = bl.test*2, bl2.test, fil.test=127.0.0.[4;6..8], wl.test*-3, err.test*2, wild.test*2" \
+	"dnsbl_sites = bl.test*2, bl2.test, fil.test=127.0.0.[4;6..8]," \
+	"	wl.test*-3, err.test*2, wild.test*2" \
 	"dnsbl_threshold = 2" "dnsbl_allowlist_threshold = -1" \
 	"rhsbl_sites = rhs.test*2")
 
@@ -160,7 +161,8 @@ detail() {
 		on && $1 == k { print; exit }'
 }
 
-OUT=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -c "$MAIN" -L 2>"$LABDIR/main.err" <<'EOF'
+OUT=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -c "$MAIN" -L \
+	2>"$LABDIR/main.err" <<'EOF'
 192.0.2.66
 192.0.2.1
 192.0.2.67
@@ -284,12 +286,14 @@ t_match "the other list still decides" "$(verdict "$OUT" 192.0.2.66)" \
 	"action=BLOCK reason=dnsbl score=2"
 
 # Concurrent requests for one address: one evaluation, one query set.
-ONE=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -q -s -c "$MAIN" 192.0.2.66 \
+ONE=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -q -s -c "$MAIN" \
+	192.0.2.66 \
 	2>/dev/null | sed -n 's/.* queries=\([0-9]*\) .*/\1/p')
-before=$(dns_query_count "$DNS_DIR/dnsmasq-53.log" 'query\[A\] 66\.2\.0\.192\.bl\.test')
+Q66='query\[A\] 66\.2\.0\.192\.bl\.test'
+before=$(dns_query_count "$DNS_DIR/dnsmasq-53.log" "$Q66")
 FIVE=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -q -s -r 5 -c "$MAIN" \
 	192.0.2.66 2>/dev/null)
-after=$(dns_query_count "$DNS_DIR/dnsmasq-53.log" 'query\[A\] 66\.2\.0\.192\.bl\.test')
+after=$(dns_query_count "$DNS_DIR/dnsmasq-53.log" "$Q66")
 t_match "five requests, four joined, one evaluation" "$FIVE" \
 	"requests=5 joined=4 evaluations=1 queries=$ONE "
 t_eq "five verdicts delivered" \
@@ -299,7 +303,11 @@ t_eq "dnsmasq saw one bl.test query for the five" \
 
 # The seed's RBL chain as written: dead and wildcard lists are
 # quarantined or flagged, good clients pass.
-SEED=$(conf seed "dnsbl_sites = dul.dnsbl.sorbs.net, cbl.anti-spam.org.cn, rbl.softworking.com, or.ecenter.idv.tw, dialup.ecenter.idv.tw, spam.ecenter.idv.tw, bl.spamcop.net, sbl-xbl.spamhaus.org, list.dsbl.org, rbl.maps.vix.com, dul.maps.vix.com, relays.maps.vix.com" \
+SEED=$(conf seed "dnsbl_sites = dul.dnsbl.sorbs.net, cbl.anti-spam.org.cn," \
+	"	rbl.softworking.com, or.ecenter.idv.tw, dialup.ecenter.idv.tw," \
+	"	spam.ecenter.idv.tw, bl.spamcop.net, sbl-xbl.spamhaus.org," \
+	"	list.dsbl.org, rbl.maps.vix.com, dul.maps.vix.com," \
+	"	relays.maps.vix.com" \
 	"rhsbl_sites = dns.rfc-ignorant.org")
 OUT=$(ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -w -q -L -c "$SEED" 192.0.2.1 \
 	198.51.100.13 2001:db8:67::1 2>"$LABDIR/seed.err")
@@ -323,7 +331,7 @@ FLIP=$(conf flip "dnsbl_sites = flip.test" "dnsbl_probe_interval = 100s")
 OUT=$( {
 	echo lists
 	sleep 1.5
-	printf '%s\n' '$SOA 7200 ns.flip.test hm.flip.test 2 600 300 86400 7200' \
+	printf '%s\n' '$SOA 7200 ns.flip.test hm.flip.test 2 600 300 86400 60' \
 		127.0.0.2 >"$(dns_zone_file flip).new"
 	chmod 644 "$(dns_zone_file flip).new"
 	mv "$(dns_zone_file flip).new" "$(dns_zone_file flip)"
@@ -363,7 +371,8 @@ t_match "the first listed clients are blocked for real" \
 t_match "the breaker trips and says why" "$ERR" \
 	'BREAKER state=on why="blocked 20 of 40 new clients in 2s'
 t_match "later blocks are held in observe mode" \
-	"$(printf '%s\n' "$OUT" | grep '^10.66.0.30 ')" "BLOCK dnsbl .* observe$"
+	"$(printf '%s\n' "$OUT" | grep '^10.66.0.30 ')" \
+	"BLOCK dnsbl .* observe$"
 t_match "the breaker recovers when blocks settle" "$ERR" \
 	'BREAKER state=off why='
 t_match "after recovery blocks are real again" \

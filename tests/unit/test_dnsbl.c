@@ -346,7 +346,8 @@ static void test_judge(void **state)
 		{ DNSBL_PROBE_LISTED, DNSBL_PROBE_TIMEOUT, DNSBL_QUARANTINED,
 		  "no answer for 127.0.0.1" },
 		{ DNSBL_PROBE_NOT_LISTED, DNSBL_PROBE_LISTED,
-		  DNSBL_QUARANTINED, "lists 127.0.0.1: it would list everyone" },
+		  DNSBL_QUARANTINED,
+		  "lists 127.0.0.1: it would list everyone" },
 	};
 	char why[160];
 	size_t i;
