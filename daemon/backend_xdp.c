@@ -224,88 +224,92 @@ static int xdp_list(struct backend *b, backend_list_cb cb, void *arg)
 	return r < 0 ? backend_seterr(b, "listing: %s", strerror(-r)) : 0;
 }
 
-/* struct xdp_replace - the wanted set and the outcome of a replace. */
+/*
+ * struct xdp_replace - a replace in progress.
+ *   k     the kernel handle;
+ *   have  what the kernel holds, as cache entries (action, kreason,
+ *         expires in wall seconds); CACHE_HELD marks the ones still
+ *         wanted.
+ */
 struct xdp_replace {
 	struct kern *k;
-	struct cache *want;
-	struct mx_addr *gone;
-	size_t ngone, cap;
+	struct cache *have;
 };
 
-static int xdp_collect_gone(const struct mx_addr *a,
-			    const struct kern_verdict *v, void *arg)
+static int xdp_collect(const struct mx_addr *a, const struct kern_verdict *v,
+		       void *arg)
 {
 	struct xdp_replace *x = arg;
 	struct mx_addr key = xdp_exact(x->k, a) ? xdp_host(a) : *a;
+	struct cache_entry *e;
+	bool created;
 
-	if (cache_find(x->want, &key))
-		return 0;
-	if (x->ngone == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 256;
-		struct mx_addr *g = realloc(x->gone, cap * sizeof(*g));
-
-		if (!g)
-			return -ENOMEM;
-		x->gone = g;
-		x->cap = cap;
-	}
-	x->gone[x->ngone++] = key;
+	e = cache_put(x->have, &key, &created);
+	if (!e)
+		return -ENOMEM;
+	e->action = v->action == MX_ACT_BLOCK ? DAEMON_BLOCK : DAEMON_ALLOW;
+	e->kreason = v->reason;
+	e->expires = backend_boot_ns_to_wall(v->expires_ns);
 	return 0;
 }
 
+/* same_expiry - equal to the second (the clocks' conversion rounds). */
+static bool same_expiry(uint32_t x, uint32_t y)
+{
+	return x == y || (x && y && (x > y ? x - y : y - x) <= 1);
+}
+
 /*
- * xdp_replace - delete what the kernel holds beyond it[], then store
- * it[] in batches. Entries already equal count as unchanged.
+ * xdp_replace - one walk of the kernel maps, then: items already there
+ * unchanged are counted, the others stored in batches, and what the
+ * kernel holds beyond the items deleted.
  */
 static int xdp_replace(struct backend *b, const struct backend_item *it,
 		       size_t n, struct backend_counts *cnt)
 {
 	struct xdp_state *st = b->priv;
-	struct xdp_replace x = { st->k, NULL, NULL, 0, 0 };
+	struct xdp_replace x = { st->k, NULL };
 	struct backend_item *todo = NULL;
+	struct cache_entry *e;
 	size_t i, ntodo = 0;
-	bool created;
 	int r = -1;
 
-	x.want = cache_create();
+	x.have = cache_create();
 	todo = malloc((n + 1) * sizeof(*todo));
-	if (!x.want || !todo) {
+	if (!x.have || !todo) {
 		backend_seterr(b, "out of memory");
+		goto out;
+	}
+	if (kern_verdict_foreach(st->k, xdp_collect, &x) < 0 ||
+	    kern_prefix_foreach(st->k, KERN_LIST_BLOCK, xdp_collect, &x) < 0 ||
+	    kern_prefix_foreach(st->k, KERN_LIST_ALLOW, xdp_collect, &x) < 0) {
+		backend_seterr(b, "reading the kernel maps: out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		struct mx_addr key = xdp_exact(st->k, &it[i].addr) ?
 			xdp_host(&it[i].addr) : it[i].addr;
-		struct kern_verdict old, v;
 
-		if (!cache_put(x.want, &key, &created))
-			goto nomem;
-		xdp_kv(&it[i], &v);
-		if (xdp_exact(st->k, &it[i].addr) &&
-		    kern_verdict_get(st->k, &key, &old) == 0 &&
-		    old.action == v.action && old.reason == v.reason &&
-		    old.expires_ns / 1000000000ULL ==
-			    v.expires_ns / 1000000000ULL) {
-			cnt->unchanged++;
-			continue;
+		e = cache_count(x.have) ? cache_find(x.have, &key) : NULL;
+		if (e) {
+			e->flags |= CACHE_HELD;
+			if (e->action == it[i].action &&
+			    e->kreason == it[i].kreason &&
+			    same_expiry(e->expires, it[i].expires)) {
+				cnt->unchanged++;
+				continue;
+			}
 		}
 		todo[ntodo++] = it[i];
 	}
-	if (kern_verdict_foreach(st->k, xdp_collect_gone, &x) < 0 ||
-	    kern_prefix_foreach(st->k, KERN_LIST_BLOCK, xdp_collect_gone,
-				&x) < 0 ||
-	    kern_prefix_foreach(st->k, KERN_LIST_ALLOW, xdp_collect_gone,
-				&x) < 0)
-		goto nomem;
-	for (i = 0; i < x.ngone; i++)
-		cnt->deleted += (size_t)xdp_del(st, &x.gone[i]);
+	for (i = 0; i < cache_count(x.have); i++) {
+		e = cache_at(x.have, i);
+		if (!(e->flags & CACHE_HELD))
+			cnt->deleted += (size_t)xdp_del(st, &e->addr);
+	}
 	r = xdp_add(b, todo, ntodo, cnt);
-	goto out;
-nomem:
-	backend_seterr(b, "out of memory");
 out:
-	cache_free(x.want);
-	free(x.gone);
+	cache_free(x.have);
 	free(todo);
 	return r;
 }

@@ -194,6 +194,23 @@ static int index_grow(struct cache *c)
 	return 0;
 }
 
+int cache_reserve(struct cache *c, size_t n)
+{
+	struct cache_entry *ne;
+
+	if (n > c->cap) {
+		ne = realloc(c->ent, n * sizeof(*ne));
+		if (!ne)
+			return -1;
+		c->ent = ne;
+		c->cap = n;
+	}
+	while (n * 2 > c->nslot)
+		if (index_grow(c) < 0)
+			return -1;
+	return 0;
+}
+
 struct cache_entry *cache_put(struct cache *c, const struct mx_addr *a,
 			      bool *created)
 {

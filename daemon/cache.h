@@ -94,6 +94,13 @@ struct cache_entry *cache_cover(struct cache *c, const struct mx_addr *a);
 struct cache_entry *cache_put(struct cache *c, const struct mx_addr *a,
 			      bool *created);
 
+/*
+ * cache_reserve - make room for n entries in all, so the next inserts up
+ * to that count neither move the array nor rebuild the index. 0, or -1
+ * when out of memory (nothing changed).
+ */
+int cache_reserve(struct cache *c, size_t n);
+
 /* cache_remove - remove e (see the iteration contract above). */
 void cache_remove(struct cache *c, struct cache_entry *e);
 

@@ -142,6 +142,15 @@ static uint32_t wall_now(void)
 	return (uint32_t)time(NULL);
 }
 
+/* mono_ms - monotonic milliseconds, for timing start-up steps. */
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 /* ------------------------------------------------------------------ */
 /* Keys, reasons and the kernel batch.                                 */
 
@@ -1254,6 +1263,7 @@ static int restore_merge(const struct backend_item *it, void *arg)
 static void daemon_restore(struct daemon *d)
 {
 	const char *path = d->cfg->state_file;
+	double t0 = mono_ms(), t1;
 	size_t before;
 	long n = 0;
 
@@ -1273,11 +1283,16 @@ static void daemon_restore(struct daemon *d)
 				MX_REASON_RULE : MX_REASON_SNAPSHOT;
 	}
 	before = cache_count(d->cache);
+	t1 = mono_ms();
 	backend_list(d->backend, restore_merge, d);
-	msg_info("restored %ld verdicts from %s and %zu from the kernel table",
-		 n > 0 ? n : 0, *path ? path : "(no state_file)",
-		 cache_count(d->cache) - before);
+	msg_info("restored %ld verdicts from %s (%.2f s) and %zu from the "
+		 "kernel table (%.2f s)", n > 0 ? n : 0,
+		 *path ? path : "(no state_file)", (t1 - t0) / 1000.0,
+		 cache_count(d->cache) - before, (mono_ms() - t1) / 1000.0);
+	t1 = mono_ms();
 	kernel_sync(d, "start-up restore");
+	msg_debug(1, "start-up restore: kernel updated in %.2f s",
+		  (mono_ms() - t1) / 1000.0);
 }
 
 struct daemon *daemon_create(struct mx_config *cfg, const char *config_path,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SNAPSHOT_HEADER "# mxwall verdicts v1"
@@ -181,6 +182,7 @@ long snapshot_read(struct cache *c, const char *path, uint32_t now)
 	char line[SNAPSHOT_LINE_MAX];
 	const char *why;
 	long added = 0, lineno = 0;
+	struct stat sb;
 	size_t len;
 	FILE *fp;
 	int r;
@@ -188,6 +190,11 @@ long snapshot_read(struct cache *c, const char *path, uint32_t now)
 	fp = fopen(path, "re");
 	if (!fp)
 		return errno == ENOENT ? 0 : -1;
+	/* About 100 bytes a line: size the cache once, not by doubling. */
+	if (fstat(fileno(fp), &sb) == 0 && sb.st_size > 0)
+		cache_reserve(c, cache_count(c) +
+			      (size_t)(sb.st_size / 64 < 16000000 ?
+				       sb.st_size / 64 : 16000000));
 	while (fgets(line, sizeof(line), fp)) {
 		lineno++;
 		len = strlen(line);
