@@ -40,6 +40,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +104,7 @@ struct retired {
  *   observe_applied    what the backend was last told (observe or not);
  *   breaker            the engine's circuit breaker is on;
  *   policy             the policy server, told about reloads;
+ *   snap_child         the process writing the periodic snapshot, or 0;
  *   pv                 a verdict rebuilt from the cache for the policy
  *                      server (the engine's record is 5 KiB: the cache
  *                      keeps only its summary);
@@ -130,6 +132,7 @@ struct daemon {
 	bool breaker;
 	struct retired *retired;
 	struct policy_server *policy;
+	pid_t snap_child;
 	struct verdict pv;
 	time_t started, last_reload, snapshot_written;
 	bool last_reload_ok;
@@ -907,10 +910,13 @@ static void sweep_tick(void *arg)
 	evloop_timer(d->loop, SWEEP_MS, sweep_tick, d);
 }
 
+static void snapshot_reap(struct daemon *d, bool block);
+
 int daemon_snapshot_now(struct daemon *d)
 {
 	if (!*d->cfg->state_file)
 		return 0;
+	snapshot_reap(d, true); /* one writer of FILE.tmp at a time */
 	kernel_flush(d);
 	if (snapshot_write(d->cache, d->cfg->state_file, wall_now()) < 0)
 		return -1;
@@ -920,11 +926,47 @@ int daemon_snapshot_now(struct daemon *d)
 	return 0;
 }
 
+/* snapshot_reap - wait for a snapshot child; block or only poll. */
+static void snapshot_reap(struct daemon *d, bool block)
+{
+	int status;
+	pid_t r;
+
+	if (d->snap_child <= 0)
+		return;
+	r = waitpid(d->snap_child, &status, block ? 0 : WNOHANG);
+	if (r == 0)
+		return;
+	d->snap_child = 0;
+}
+
+/*
+ * snapshot_tick - the periodic snapshot, written by a child process
+ * from a copy-on-write image of the cache, so a million verdicts do not
+ * stall the event loop; at stop and on SIGUSR1 it is written in place.
+ */
 static void snapshot_tick(void *arg)
 {
 	struct daemon *d = arg;
+	pid_t pid;
 
-	daemon_snapshot_now(d);
+	snapshot_reap(d, false);
+	if (d->snap_child > 0) {
+		msg_warn("snapshot %s: the previous write still runs: skipping "
+			 "this one", d->cfg->state_file);
+	} else if (*d->cfg->state_file) {
+		kernel_flush(d);
+		pid = fork();
+		if (pid == 0)
+			_exit(snapshot_write(d->cache, d->cfg->state_file,
+					     wall_now()) == 0 ? 0 : 1);
+		if (pid < 0) {
+			daemon_snapshot_now(d);
+		} else {
+			d->snap_child = pid;
+			d->snapshot_written = time(NULL);
+		}
+	}
 	evloop_timer(d->loop, (uint64_t)d->cfg->snapshot_interval * 1000,
 		     snapshot_tick, d);
 }

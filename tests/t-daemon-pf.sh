@@ -61,6 +61,7 @@ control_socket = $D/control.sock
 policy_listen =
 client_checks = regexp:$D/client_check
 user = mxwall
+snapshot_interval = 10s
 EOF
 
 # A snapshot from "before": two live blocks, one allow, one expired.
@@ -116,6 +117,10 @@ t_check "states of the newly blocked host are killed" \
 	grep -qx "ARGS -k 203.0.113.5" "$PFLOG"
 t_match "the block is logged" "$(cat "$D/daemon.log")" \
 	"BLOCK client=\[203.0.113.5\] reason=manual"
+kill -USR1 "$PID"
+sleep 0.3
+t_check "SIGUSR1 writes the snapshot now" \
+	grep -q "^203.0.113.5 block manual " "$D/state/verdicts"
 
 # 192.0.2.77 expires 3 s after $now; the sweeper runs every second.
 sleep 3
@@ -164,6 +169,14 @@ t_check "observe mode empties the pf table" \
 sleep 0.3
 t_check "observe mode adds nothing to the pf table" \
 	sh -c "! grep -q -- '-T add' '$PFLOG'"
+
+# The periodic snapshot (every 10 s here, from a child process).
+started_at=$(stat -c %Y "$D/pid")
+left=$((started_at + 11 - $(date +%s)))
+[ $left -gt 0 ] && sleep $left
+sleep 0.5
+t_check "the periodic snapshot holds the latest verdict" \
+	grep -q "^203.0.113.9 block manual " "$D/state/verdicts"
 
 kill -TERM "$PID"
 i=0
