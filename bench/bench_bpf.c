@@ -377,6 +377,10 @@ static void per_packet(struct bench *b, int family, bool loaded)
 	nop = run_ns(b, true, b->nop_frags, family, b->n_verdicts, syn);
 	phit = run_ns(b, true, plain, family, b->n_verdicts, syn) - nop;
 	row("plain hash hit", phit, pmiss);
+	set_prefilter(b, false);
+	x = run_ns(b, true, mx, family, b->n_verdicts, syn) - nop;
+	row("mxwall blocked hit, pre-filter off", x, pmiss);
+	set_prefilter(b, true);
 	x = run_ns(b, true, mx, family, b->n_verdicts, syn) - nop;
 	row("mxwall blocked hit (drop)", x, pmiss);
 	printf("  mxwall blocked hit / plain hit: %.2fx\n", x / phit);
@@ -671,7 +675,7 @@ static int mode(struct bench *b, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct bench b = { .repeat = 1000000, .n_verdicts = N_VERDICTS,
+	struct bench b = { .repeat = 500000, .n_verdicts = N_VERDICTS,
 			   .n_prefixes = N_PREFIXES };
 	char tmp[] = "/tmp/mxwall-bench-bpf.XXXXXX", path[64];
 	char *self = strdup(argv[0]), *dir = dirname(self);
@@ -698,7 +702,7 @@ int main(int argc, char **argv)
 	if (setup(&b, dir, tmp) < 0)
 		goto out;
 	if (helper) {
-		b.repeat = 1000000;
+		b.repeat = 500000;
 		r = mode(&b, argc, argv);
 		goto out;
 	}

@@ -6,7 +6,10 @@
  *
  * For TCP to a protected port it looks the source address up, in this
  * order: allow prefixes (pass), the exact-address verdict hash (block or
- * allow), block prefixes (drop). An entry whose expiry has passed on the
+ * allow), block prefixes (drop). Only a blocked source's connection
+ * attempts (SYN without ACK) are dropped: a connection it opened before
+ * the block finishes in Postfix, which refuses it at RCPT with the
+ * reason. An entry whose expiry has passed on the
  * boot clock is ignored, so nothing stays blocked past its expiry even
  * when no daemon runs. An address found nowhere is unknown: it passes,
  * and a SYN from it posts one event per address per interval to the ring
@@ -290,7 +293,7 @@ static __always_inline int protected(__u16 dport)
 static __always_inline __u32 pf_bits(const struct mx_pkt *p,
 				     const struct mx_v6key *k6)
 {
-	__u32 idx, word;
+	__u32 idx, word, bits;
 	__u64 *w, hi;
 
 	if (p->family == 2) {
@@ -301,13 +304,19 @@ static __always_inline __u32 pf_bits(const struct mx_pkt *p,
 		hi = bpf_be64_to_cpu(hi & cfg_pf_v6_mask) >> 16;
 		idx = (__u32)((hi * MX_PF_V6_MULT) >> (64 - MX_PF_BITS));
 	}
-	word = idx >> 5;
-	if (p->family != 2)
-		word += MX_PF_V4_WORDS;
+	word = (idx >> 6) + (p->family == 2 ? MX_PF_V4_OFF : MX_PF_V6_OFF);
 	w = bpf_map_lookup_elem(&prefilter, &word);
 	if (!w)
 		return MX_PF_VERDICT | MX_PF_PREFIX;
-	return (__u32)(*w >> ((idx & 31) * 2)) & 3;
+	bits = (__u32)(*w >> (idx & 63)) & MX_PF_VERDICT;
+	idx >>= MX_PF_PSHIFT;
+	word = (idx >> 6) + (p->family == 2 ? MX_PF_P4_OFF : MX_PF_P6_OFF);
+	w = bpf_map_lookup_elem(&prefilter, &word);
+	if (!w)
+		return MX_PF_VERDICT | MX_PF_PREFIX;
+	if ((*w >> (idx & 63)) & 1)
+		bits |= MX_PF_PREFIX;
+	return bits;
 }
 
 /*
@@ -466,6 +475,11 @@ static __always_inline int mx_filter(void *data, void *end, __u32 ifindex)
 		out = MX_CNT_PASS_UNKNOWN;
 	} else {
 		out = lookup(cnt, &p, &k6, bits, &now, &block);
+		if (block && !p.syn) {
+			/* Opened before the block: Postfix says why. */
+			out = MX_CNT_PASS_ESTABLISHED;
+			goto pass;
+		}
 		if (block) {
 			if (rt->flags & MX_RT_OBSERVE) {
 				out = MX_CNT_WOULD_DROP;

@@ -15,8 +15,8 @@
  *                 configured IPv6 prefix, /64 by default) -> mx_verdict
  *   allow_v4, allow_v6, block_v4, block_v6
  *                 LPM tries, struct mx_lpm_v4/v6 -> struct mx_verdict
- *   prefilter     array of __u64 words, memory-mappable: two bits per
- *                 IPv4 /24 and per hashed IPv6 /48 (see MX_PF_*)
+ *   prefilter     array of __u64 words, memory-mappable: the verdict
+ *                 and prefix bitmaps (see MX_PF_*)
  *   runtime       array of one struct mx_runtime (observe mode etc.)
  *   counters      per-CPU array of one struct mx_counters
  *   recent        array of struct mx_recent, indexed by a hash of the
@@ -95,28 +95,38 @@ struct mx_lpm_v6 {
 };
 
 /*
- * The pre-filter: a bitmap consulted before any lookup. Every /24 (IPv4)
- * and every hashed /48 (IPv6) has two bits: MX_PF_VERDICT, some exact
- * verdict may lie in it, and MX_PF_PREFIX, some allow or block prefix may
- * cover it. The program looks up only what the bits allow: with both
- * clear the address is unknown at the cost of one array read, and an
- * address under verdicts alone skips both prefix tries (the dearest
- * lookups). The loader sets bits on every put and never clears them on
- * delete (a stale bit only costs the full lookup).
+ * The pre-filter: bitmaps consulted before any lookup. Each IPv4 /24 and
+ * each hashed IPv6 /48 has a bit MX_PF_VERDICT, "some exact verdict may
+ * lie here"; each IPv4 /22 (IPv6: each group of 4 such indices) has a
+ * bit MX_PF_PREFIX, "some allow or block prefix may cover this". The
+ * program looks up only what the bits allow: with both clear the address
+ * is unknown at the cost of two array reads, and an address under
+ * verdicts alone skips both prefix tries (the dearest lookups). The
+ * prefix bitmap is coarser so it stays small (512 KiB per family); the
+ * verdict one is 2 MiB per family. The loader sets bits on every put and never
+ * clears them on delete (a stale bit only costs the full lookup).
  *   IPv4: index i = the address's top 24 bits (its /24);
  *   IPv6: index i = ((first 6 bytes as a big-endian 48-bit number)
  *         * MX_PF_V6_MULT mod 2^64) >> (64 - 24), a hash of the /48;
  *         with an IPv6 verdict prefix shorter than /48, the /48 is taken
- *         after masking to that prefix (struct mx_runtime.pf_v6_plen).
- * Words 0 .. MX_PF_V4_WORDS-1 hold IPv4, the next MX_PF_V6_WORDS IPv6;
- * index i's bits are bits 2 * (i % 32) (+1) of word i / 32.
+ *         after masking to that prefix (struct mx_runtime.pf_v6_plen);
+ *   the prefix bit of index i is bit i >> MX_PF_PSHIFT of its family's
+ *   prefix map.
+ * Words (64 bits, bit b of a map in word b / 64, bit b % 64):
+ *   [MX_PF_V4_OFF, +2^18)  IPv4 verdict bits;
+ *   [MX_PF_V6_OFF, +2^18)  IPv6 verdict bits;
+ *   [MX_PF_P4_OFF, +2^16)  IPv4 prefix bits;
+ *   [MX_PF_P6_OFF, +2^16)  IPv6 prefix bits.
  */
 #define MX_PF_BITS 24
+#define MX_PF_PSHIFT 2
 #define MX_PF_VERDICT 0x1u
 #define MX_PF_PREFIX 0x2u
-#define MX_PF_V4_WORDS (1u << (MX_PF_BITS - 5))
-#define MX_PF_V6_WORDS (1u << (MX_PF_BITS - 5))
-#define MX_PF_WORDS (MX_PF_V4_WORDS + MX_PF_V6_WORDS)
+#define MX_PF_V4_OFF 0u
+#define MX_PF_V6_OFF (1u << (MX_PF_BITS - 6))
+#define MX_PF_P4_OFF (2u << (MX_PF_BITS - 6))
+#define MX_PF_P6_OFF (MX_PF_P4_OFF + (1u << (MX_PF_BITS - MX_PF_PSHIFT - 6)))
+#define MX_PF_WORDS (MX_PF_P6_OFF + (1u << (MX_PF_BITS - MX_PF_PSHIFT - 6)))
 #define MX_PF_V6_MULT 0x9e3779b97f4a7c15ULL
 
 /*
@@ -162,8 +172,9 @@ struct mx_runtime {
 
 /*
  * Counter indices: every packet the program sees lands in exactly one of
- * the outcome counters (MX_CNT_PASS_* .. MX_CNT_MALFORMED); the event
- * counters count ring-buffer work on top. Names for each index are in
+ * the outcome counters (MX_CNT_PASS_* .. MX_CNT_MALFORMED, and
+ * MX_CNT_PASS_ESTABLISHED, appended later); the event counters count
+ * ring-buffer work on top. Names for each index are in
  * lib/kern.c (kern_counter_name); append, never renumber.
  */
 enum mx_counter {
@@ -181,6 +192,7 @@ enum mx_counter {
 	MX_CNT_EVENT_DEDUP,	    /* unknown SYN within the interval */
 	MX_CNT_EXPIRED,		    /* an expired entry was ignored */
 	MX_CNT_PREFILTER_MISS,	    /* unknown decided by the pre-filter */
+	MX_CNT_PASS_ESTABLISHED,    /* blocked source, not a new connection */
 	MX_CNT__MAX
 };
 

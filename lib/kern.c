@@ -57,6 +57,7 @@ static const char *const counter_names[MX_CNT__MAX] = {
 	[MX_CNT_EVENT_DEDUP] = "event_dedup",
 	[MX_CNT_EXPIRED] = "expired_ignored",
 	[MX_CNT_PREFILTER_MISS] = "prefilter_miss",
+	[MX_CNT_PASS_ESTABLISHED] = "pass_established",
 };
 
 static const char *const reason_names[MX_REASON__MAX] = {
@@ -740,28 +741,37 @@ int kern_detach(struct kern *k, const char *ifname, char *err,
 	return 0;
 }
 
+/* pf_fill - set bits [lo, hi] of the bitmap starting at word base. */
+static void pf_fill(uint64_t *base, uint64_t lo, uint64_t hi)
+{
+	uint64_t i;
+
+	for (i = lo; i <= hi; i++) {
+		if ((i & 63) == 0 && hi - i >= 63) {
+			__atomic_store_n(&base[i >> 6], ~0ull, __ATOMIC_RELAXED);
+			i += 63;
+			continue;
+		}
+		__atomic_fetch_or(&base[i >> 6], 1ull << (i & 63),
+				  __ATOMIC_RELAXED);
+	}
+}
+
 /*
- * pf_set - set bit kind (MX_PF_VERDICT or MX_PF_PREFIX) of the indices
- * [first, first + count) of one family; whole words at a time where the
- * run covers them.
+ * pf_set - set bit kind (MX_PF_VERDICT or MX_PF_PREFIX) for the indices
+ * [first, first + count) of one family.
  */
 static void pf_set(struct kern *k, bool v6, uint64_t first, uint64_t count,
 		   unsigned kind)
 {
-	uint64_t *w = k->pf + (v6 ? MX_PF_V4_WORDS : 0);
-	uint64_t all = kind == MX_PF_VERDICT ? 0x5555555555555555ull :
-					       0xaaaaaaaaaaaaaaaaull;
-	uint64_t i;
+	uint64_t last = first + count - 1;
 
-	for (i = first; i < first + count; i++) {
-		if ((i & 31) == 0 && first + count - i >= 32) {
-			__atomic_fetch_or(&w[i >> 5], all, __ATOMIC_RELAXED);
-			i += 31;
-			continue;
-		}
-		__atomic_fetch_or(&w[i >> 5], (uint64_t)kind << ((i & 31) * 2),
-				  __ATOMIC_RELAXED);
-	}
+	if (kind == MX_PF_VERDICT)
+		pf_fill(k->pf + (v6 ? MX_PF_V6_OFF : MX_PF_V4_OFF), first,
+			last);
+	else
+		pf_fill(k->pf + (v6 ? MX_PF_P6_OFF : MX_PF_P4_OFF),
+			first >> MX_PF_PSHIFT, last >> MX_PF_PSHIFT);
 }
 
 /* pf_v6_index - the hashed /48 (or shorter) bit of an IPv6 address. */
