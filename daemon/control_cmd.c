@@ -21,8 +21,14 @@
 #include "policy.h"
 #include "verdict.h"
 
+#if MXWALL_LINUX
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#endif
+
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -724,6 +730,38 @@ static void sum_list(const struct dnsbl_health *h, void *arg)
 		s->unknown++;
 }
 
+/*
+ * iface_attached - how mxwall's XDP program sits on an interface now,
+ * as the kernel reports it (netlink; no privilege needed). A TC
+ * attachment is not looked for: "no XDP" covers "tc" and "none".
+ */
+static const char *iface_attached(const char *ifname)
+{
+#if MXWALL_LINUX
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	unsigned ifindex = if_nametoindex(ifname);
+
+	if (!ifindex)
+		return "no such interface";
+	if (bpf_xdp_query((int)ifindex, 0, &q) < 0)
+		return "unknown";
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_DRV:
+		return "native";
+	case XDP_ATTACHED_SKB:
+		return "generic";
+	case XDP_ATTACHED_HW:
+		return "offload";
+	case XDP_ATTACHED_MULTI:
+		return "several modes";
+	default:
+		return "no XDP (tc, or not attached)";
+	}
+#else
+	return "unknown";
+#endif
+}
+
 /* cmd_status - status: version, mode, backend, uptime, counts. */
 static int cmd_status(struct control_conn *c)
 {
@@ -750,8 +788,13 @@ static int cmd_status(struct control_conn *c)
 		json_string(&c->j, "backend", st.backend);
 		json_string(&c->j, "attach_mode", cfg->attach_mode);
 		json_array_begin(&c->j, "interfaces");
-		for (i = 0; i < cfg->interfaces.n; i++)
-			json_string(&c->j, NULL, cfg->interfaces.v[i]);
+		for (i = 0; i < cfg->interfaces.n; i++) {
+			json_object_begin(&c->j, NULL);
+			json_string(&c->j, "name", cfg->interfaces.v[i]);
+			json_string(&c->j, "attached",
+				    iface_attached(cfg->interfaces.v[i]));
+			json_object_end(&c->j);
+		}
 		json_array_end(&c->j);
 		json_string(&c->j, "user", st.user);
 		json_int(&c->j, "started", (int64_t)st.started);
@@ -783,7 +826,8 @@ static int cmd_status(struct control_conn *c)
 	text(c, "backend        %s, attach mode %s, interfaces:", st.backend,
 	     cfg->attach_mode);
 	for (i = 0; i < cfg->interfaces.n; i++)
-		text(c, " %s", cfg->interfaces.v[i]);
+		text(c, "%s %s (%s)", i ? "," : "", cfg->interfaces.v[i],
+		     iface_attached(cfg->interfaces.v[i]));
 	text(c, "%s\n", cfg->interfaces.n ? "" : " none");
 	text(c, "verdicts       %zu blocked, %zu allowed, %zu pending; "
 		"%" PRIu64 " evaluations\n", st.blocked, st.allowed,

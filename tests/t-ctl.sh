@@ -340,12 +340,13 @@ t_eq "status exits 0" "$RC" 0
 t_match "status names the daemon and its uptime" "$OUT" \
 	'^mxwalld .+, running since .+ \(up [0-9]'
 t_match "status shows backend, attach mode and interface" "$OUT" \
-	'backend +xdp, attach mode generic, interfaces: mx0'
+	'backend +xdp, attach mode generic, interfaces: mx0 \(generic\)'
 t_match "status shows the mode" "$OUT" '^mode +enforce$'
 ctl_out --json status
-t_eq "status --json: running, backend, mode" \
-	"$(printf '%s' "$OUT" | jq daemon_running backend mode | tr '\n' ' ')" \
-	"True xdp enforce "
+t_eq "status --json: running, backend, mode, interface" \
+	"$(printf '%s' "$OUT" | jq daemon_running backend mode \
+		interfaces.0.name interfaces.0.attached | tr '\n' ' ')" \
+	"True xdp enforce mx0 generic "
 
 # ---- bad requests on the socket: an error answer, never a crash ----
 raw "hex:$(hex 'status\001\n')"
