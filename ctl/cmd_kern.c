@@ -201,6 +201,8 @@ static int set_verdicts(struct ctl_ctx *ctx, int argc, char **argv,
 	kern_close(k);
 	free(addrs);
 	fprintf(stderr, "%d/%d addresses %s.\n", ok, n, verb);
+	if (ctx->json) /* the daemon's answer has the same keys */
+		printf("{\"requested\":%d,\"%s\":%d}\n", n, verb, ok);
 	return ok == n ? CTL_OK : CTL_NOMATCH;
 usage:
 	free(addrs);
@@ -269,6 +271,8 @@ int cmd_forget(struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	kern_close(k);
 	fprintf(stderr, "%d/%d addresses deleted.\n", ok, argc - 1);
+	if (ctx->json) /* the daemon's answer has the same keys */
+		printf("{\"requested\":%d,\"deleted\":%d}\n", argc - 1, ok);
 	return ok == argc - 1 ? CTL_OK : CTL_NOMATCH;
 }
 

@@ -688,6 +688,12 @@ t_match "... with the kernel counters" "$OUT" 'drop_verdict +[1-9]'
 ctl dnsbl
 t_eq "dnsbl needs the daemon (exit 1)" "$RC" 1
 t_match "... and says so" "$OUT" "dnsbl: needs mxwalld"
+ctl_out --json block 192.0.2.200
+t_eq "block without the daemon writes the maps (JSON answer)" \
+	"$(printf '%s' "$OUT" | jq requested blocked | tr '\n' ' ')" "1 1 "
+ctl_out --json forget 192.0.2.200
+t_eq "forget without the daemon (JSON answer)" \
+	"$(printf '%s' "$OUT" | jq requested deleted | tr '\n' ' ')" "1 1 "
 
 # ---- restart: verdicts come back; flush ----
 : >"$D/daemon.log"
