@@ -156,11 +156,20 @@ struct job {
 	struct qslot *aq, *tq;
 };
 
+/* A resolver replaced at a reconfiguration, freed once it is idle. */
+struct retired {
+	struct resolver *r;
+	struct retired *next;
+};
+
 struct eval {
 	struct evloop *loop;
 	const struct mx_config *cfg;
 	struct resolver *res;  /* PTR and forward lookups */
 	struct resolver *lres; /* lists: res, or dnsbl_servers' own */
+	char res_key[1100];    /* the settings res and lres were made with */
+	struct retired *retired; /* replaced resolvers still answering */
+	struct ev_timer *retire_timer;
 	struct listset *ls;
 	struct job *hash[EVAL_HASH_SIZE];
 	struct job *jobs;   /* every job, for eval_free */
@@ -552,6 +561,24 @@ static void start_probes(struct eval *ev, struct listset *ls)
 			z->first = false;
 			ev->first_probes--;
 		}
+	}
+}
+
+/* reprobe - probe ls's zones again now (their servers changed). */
+static void reprobe(struct listset *ls)
+{
+	int i;
+
+	for (i = 0; i < ls->nzones; i++) {
+		struct zone *z = ls->zones[i];
+		bool dead = z->dead && z->dead->kind != DNSBL_REPLACED;
+
+		if (z->probing || !z->checked || dead)
+			continue;
+		if (z->timer)
+			evloop_timer_cancel(z->ev->loop, z->timer);
+		z->timer = NULL;
+		zone_probe(z);
 	}
 }
 
@@ -1277,6 +1304,92 @@ static void resolver_options(const struct mx_config *cfg,
 	o->rcvbuf = (int)cfg->dns_receive_buffer;
 }
 
+/* resolver_key - one string for every resolver setting of cfg. */
+static void resolver_key(const struct mx_config *cfg, char *key, size_t len)
+{
+	size_t off;
+	int i;
+
+	off = (size_t)snprintf(key, len, "%ld/%ld/%ld/%ld;",
+			       cfg->dns_query_timeout, cfg->dns_query_tries,
+			       cfg->dns_max_inflight, cfg->dns_receive_buffer);
+	for (i = 0; i < cfg->dns_servers.n && off < len; i++)
+		off += (size_t)snprintf(key + off, len - off, "%s,",
+					cfg->dns_servers.v[i]);
+	for (i = 0; i < cfg->dnsbl_servers.n && off < len; i++)
+		off += (size_t)snprintf(key + off, len - off, ";%s",
+					cfg->dnsbl_servers.v[i]);
+}
+
+/*
+ * make_resolvers - the resolvers of cfg: *res for names, *lres for lists
+ * (the same one unless dnsbl_servers is set). 0, or -1 with err.
+ */
+static int make_resolvers(struct evloop *loop, const struct mx_config *cfg,
+			  struct resolver **res, struct resolver **lres,
+			  char *err, size_t errlen)
+{
+	struct resolver_opts ro;
+	char servers[1024];
+
+	resolver_options(cfg, &cfg->dns_servers, &ro, servers,
+			 sizeof(servers));
+	*res = resolver_create(loop, &ro, err, errlen);
+	*lres = *res;
+	if (!*res)
+		return -1;
+	if (cfg->dnsbl_servers.n == 0)
+		return 0;
+	resolver_options(cfg, &cfg->dnsbl_servers, &ro, servers,
+			 sizeof(servers));
+	*lres = resolver_create(loop, &ro, err, errlen);
+	if (*lres)
+		return 0;
+	resolver_free(*res);
+	*res = NULL;
+	return -1;
+}
+
+/* on_retire_tick - free the replaced resolvers that went idle. */
+static void on_retire_tick(void *arg)
+{
+	struct eval *ev = arg;
+	struct retired **pp = &ev->retired, *t;
+
+	ev->retire_timer = NULL;
+	while ((t = *pp)) {
+		if (!resolver_idle(t->r)) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		resolver_free(t->r);
+		free(t);
+	}
+	if (ev->retired)
+		ev->retire_timer = evloop_timer(ev->loop, 1000,
+						on_retire_tick, ev);
+}
+
+/* retire - r answers its queries in flight, then goes. */
+static void retire(struct eval *ev, struct resolver *r)
+{
+	struct retired *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		/* Better a small leak than freeing under live queries. */
+		msg_warn("reload: out of memory: a replaced DNS resolver "
+			 "is kept");
+		return;
+	}
+	t->r = r;
+	t->next = ev->retired;
+	ev->retired = t;
+	if (!ev->retire_timer)
+		ev->retire_timer = evloop_timer(ev->loop, 1000,
+						on_retire_tick, ev);
+}
+
 /* breaker_options - the circuit breaker settings of cfg. */
 static void breaker_options(const struct mx_config *cfg,
 			    struct breaker_cfg *b)
@@ -1303,9 +1416,7 @@ struct eval *eval_create(struct evloop *loop, const struct mx_config *cfg,
 			 char *err, size_t errlen)
 {
 	struct eval *ev = calloc(1, sizeof(*ev));
-	struct resolver_opts ro;
 	struct breaker_cfg bc;
-	char servers[1024];
 
 	if (!ev) {
 		snprintf(err, errlen, "out of memory");
@@ -1313,19 +1424,11 @@ struct eval *eval_create(struct evloop *loop, const struct mx_config *cfg,
 	}
 	ev->loop = loop;
 	ev->cfg = cfg;
-	resolver_options(cfg, &cfg->dns_servers, &ro, servers,
-			 sizeof(servers));
-	ev->res = resolver_create(loop, &ro, err, errlen);
-	if (!ev->res)
-		goto fail;
-	ev->lres = ev->res;
-	if (cfg->dnsbl_servers.n > 0) {
-		resolver_options(cfg, &cfg->dnsbl_servers, &ro, servers,
-				 sizeof(servers));
-		ev->lres = resolver_create(loop, &ro, err, errlen);
-		if (!ev->lres)
-			goto fail;
+	if (make_resolvers(loop, cfg, &ev->res, &ev->lres, err, errlen) < 0) {
+		free(ev);
+		return NULL;
 	}
+	resolver_key(cfg, ev->res_key, sizeof(ev->res_key));
 	ev->ls = listset_build(ev, cfg, err, errlen);
 	if (!ev->ls)
 		goto fail;
@@ -1337,7 +1440,7 @@ struct eval *eval_create(struct evloop *loop, const struct mx_config *cfg,
 	start_probes(ev, ev->ls);
 	return ev;
 fail:
-	if (ev->lres && ev->lres != ev->res)
+	if (ev->lres != ev->res)
 		resolver_free(ev->lres);
 	resolver_free(ev->res);
 	free(ev);
@@ -1347,17 +1450,38 @@ fail:
 int eval_reconfigure(struct eval *ev, const struct mx_config *cfg)
 {
 	const struct mx_config *old = ev->cfg;
+	struct resolver *res = NULL, *lres = NULL;
 	struct listset *ls;
 	struct breaker_cfg bc;
-	char err[256];
+	char err[256], key[sizeof(ev->res_key)];
 
+	resolver_key(cfg, key, sizeof(key));
+	if (strcmp(key, ev->res_key) != 0 &&
+	    make_resolvers(ev->loop, cfg, &res, &lres, err, sizeof(err)) < 0) {
+		msg_warn("%s: DNS resolver: %s: keeping the old configuration",
+			 cfg->path, err);
+		return -1;
+	}
 	ev->cfg = cfg;
 	ls = listset_build(ev, cfg, err, sizeof(err));
 	if (!ls) {
 		ev->cfg = old;
-		msg_warn("%s: dnsbl_sites: %s: keeping the old lists",
+		if (lres && lres != res)
+			resolver_free(lres);
+		resolver_free(res);
+		msg_warn("%s: dnsbl_sites: %s: keeping the old configuration",
 			 cfg->path, err);
 		return -1;
+	}
+	if (res) {
+		/* Queries in flight finish on the old resolvers. */
+		if (ev->lres != ev->res)
+			retire(ev, ev->lres);
+		retire(ev, ev->res);
+		ev->res = res;
+		ev->lres = lres;
+		strcpy(ev->res_key, key);
+		reprobe(ls);
 	}
 	listset_unref(ev->ls);
 	ev->ls = ls;
@@ -1365,11 +1489,6 @@ int eval_reconfigure(struct eval *ev, const struct mx_config *cfg)
 	breaker_options(cfg, &bc);
 	breaker_configure(&ev->br, &bc);
 	start_probes(ev, ls);
-	/*
-	 * XXX dns_servers, dnsbl_servers and the other resolver settings
-	 * take effect only at the next start: the fix is to build new
-	 * resolvers here and retire the old ones when their queries end.
-	 */
 	return 0;
 }
 
@@ -1381,7 +1500,16 @@ void eval_free(struct eval *ev)
 		job_free(ev->jobs);
 	if (ev->br_timer)
 		evloop_timer_cancel(ev->loop, ev->br_timer);
+	if (ev->retire_timer)
+		evloop_timer_cancel(ev->loop, ev->retire_timer);
 	listset_unref(ev->ls);
+	while (ev->retired) {
+		struct retired *t = ev->retired;
+
+		ev->retired = t->next;
+		resolver_free(t->r);
+		free(t);
+	}
 	if (ev->lres != ev->res)
 		resolver_free(ev->lres);
 	resolver_free(ev->res);

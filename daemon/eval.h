@@ -80,10 +80,13 @@ struct eval *eval_create(struct evloop *loop, const struct mx_config *cfg,
 			 char *err, size_t errlen);
 
 /*
- * eval_reconfigure - use cfg for evaluations started from now on; the
- * ones in flight finish with the old lists. Lists whose zone is in both
- * keep their health state. 0, or -1 (old configuration kept) with the
- * problem logged.
+ * eval_reconfigure - use cfg from now on: its tables and thresholds at
+ * once, its lists for evaluations started from now on (the ones in
+ * flight finish with the old lists). Lists whose zone is in both keep
+ * their health state. Changed resolver settings (dns_servers,
+ * dnsbl_servers, timeouts, bounds) get new resolvers; queries in flight
+ * finish on the old ones. The old cfg may be freed when this returns 0.
+ * 0, or -1 (old configuration kept) with the problem logged.
  */
 int eval_reconfigure(struct eval *ev, const struct mx_config *cfg);
 

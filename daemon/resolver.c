@@ -416,6 +416,11 @@ void resolver_get_stats(const struct resolver *r, struct resolver_stats *st)
 	st->queued = r->queue.n;
 }
 
+bool resolver_idle(const struct resolver *r)
+{
+	return r->st.inflight == 0 && r->queue.n == 0 && r->failed.n == 0;
+}
+
 /* on_ready - socket readiness to c-ares. */
 static void on_ready(int fd, unsigned events, void *arg)
 {

@@ -119,6 +119,9 @@ void resolver_cancel(struct res_query *q);
 
 void resolver_get_stats(const struct resolver *r, struct resolver_stats *st);
 
+/* resolver_idle - nothing sent, queued or waiting to be reported. */
+bool resolver_idle(const struct resolver *r);
+
 /* resolver_free - drop every query without callbacks, close sockets. */
 void resolver_free(struct resolver *r);
 

@@ -348,6 +348,25 @@ t_match "it passes its next probe (a tenth of the interval later)" \
 	'^list flip.test\*1 dnsbl ok .*why="lists 127.0.0.2, not 127.0.0.1"'
 t_match "UNQUARANTINE log line" "$ERR" 'UNQUARANTINE list=flip.test why='
 
+# Reload: new resolver settings and lists apply; lists kept keep their
+# health. The first configuration points at a port nobody answers.
+DEAD=$(conf dead "dns_servers = 127.0.0.1:9" "dnsbl_sites = wild.test")
+sed -i '/^dns_servers = 127.0.0.1:53$/d' "$DEAD"
+LIVE=$(conf live "dnsbl_sites = bl.test*2, wild.test" "dnsbl_threshold = 2")
+OUT=$(printf '%s\n' 192.0.2.66 sync "reload $LIVE" 192.0.2.66 sync lists |
+	ip netns exec "$NS" $EVAL_WRAP "$EVALTOOL" -q -c "$DEAD" \
+	2>"$LABDIR/reload.err")
+echo "$OUT" | sed 's/^/# /'
+t_match "before the reload nothing answers: no block" \
+	"$(echo "$OUT" | sed -n 1p)" "^192.0.2.66 NONE "
+t_eq "the reload is taken" "$(echo "$OUT" | sed -n 2p)" "reload ok"
+t_match "after it the new resolver and list block" \
+	"$(echo "$OUT" | sed -n 3p)" "^192.0.2.66 BLOCK dnsbl score=2 "
+t_match "the new list is probed and healthy" "$OUT" \
+	'^list bl.test\*2 dnsbl ok '
+t_match "a kept list is probed again through the new resolver" "$OUT" \
+	'^list wild.test\*1 dnsbl quarantined .*why="lists 127.0.0.1'
+
 # Circuit breaker: a burst of listed clients trips it, calm recovers it.
 BRK=$(conf brk "dnsbl_sites = bl.test*2" "dnsbl_threshold = 2" \
 	"circuit_breaker_window = 2s" "circuit_breaker_min_clients = 10" \

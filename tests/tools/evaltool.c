@@ -12,6 +12,7 @@
  *   sleep SECS    run the event loop SECS seconds (fractions allowed)
  *   lists         print every list's health
  *   stats         print the evaluator's counters
+ *   reload FILE   eval_reconfigure with FILE (prints "reload ok|failed")
  *   # ...         a comment
  * Options: -w wait for the lists' first health probes before starting;
  * -s print the counters at the end; -L print list health at the end;
@@ -36,6 +37,7 @@
 struct tool {
 	struct evloop *loop;
 	struct eval *ev;
+	struct mx_config *cfg;
 	int outstanding;
 	int max_jobs;
 	int repeat;
@@ -138,6 +140,24 @@ static void print_stats(struct tool *t)
 	fflush(stdout);
 }
 
+/* reload - a new configuration for the evaluator. */
+static void reload(struct tool *t, const char *path)
+{
+	struct mx_config *cfg;
+
+	cfg = path ? config_load(path, CONFIG_OPEN_TABLES | CONFIG_FOR_RELOAD)
+		   : NULL;
+	if (!cfg || eval_reconfigure(t->ev, cfg) < 0) {
+		config_free(cfg);
+		printf("reload failed\n");
+	} else {
+		config_free(t->cfg);
+		t->cfg = cfg;
+		printf("reload ok\n");
+	}
+	fflush(stdout);
+}
+
 /* command - one line of stdin. */
 static void command(struct tool *t, char *line)
 {
@@ -155,6 +175,8 @@ static void command(struct tool *t, char *line)
 		fflush(stdout);
 	} else if (strcmp(w, "stats") == 0) {
 		print_stats(t);
+	} else if (strcmp(w, "reload") == 0) {
+		reload(t, arg);
 	} else {
 		submit(t, w, arg);
 	}
@@ -191,6 +213,7 @@ int main(int argc, char **argv)
 	cfg = config_load(conf, CONFIG_OPEN_TABLES | CONFIG_FOR_CHECK);
 	if (!cfg)
 		return 1;
+	t.cfg = cfg;
 	t.loop = evloop_create();
 	t.ev = t.loop ? eval_create(t.loop, cfg, err, sizeof(err)) : NULL;
 	if (!t.ev) {
@@ -217,6 +240,6 @@ int main(int argc, char **argv)
 		print_stats(&t);
 	eval_free(t.ev);
 	evloop_free(t.loop);
-	config_free(cfg);
+	config_free(t.cfg);
 	return 0;
 }
