@@ -627,6 +627,11 @@ static int attach_one(struct kern *k, int ifindex, enum kern_mode m)
 	LIBBPF_OPTS(bpf_link_create_opts, lo);
 	int fd;
 
+	/*
+	 * XXX tc mode needs TCX links (Linux 6.6); on older kernels it fails
+	 * and auto mode stops at generic XDP. A fallback would attach a
+	 * cls_bpf filter through netlink (bpf_tc_attach) at a fixed handle.
+	 */
 	if (m == KERN_MODE_TC) {
 		fd = bpf_link_create(bpf_program__fd(k->skel->progs.mxwall_tc),
 				     ifindex,
@@ -733,6 +738,11 @@ int kern_detach(struct kern *k, const char *ifname, char *err,
 			return r;
 		}
 	}
+	/*
+	 * XXX A program attached without a pinned link (by hand with 'ip link
+	 * set xdp', or from another pin path) is not found here; detach could
+	 * ask the interface (bpf_xdp_query) and remove mxwall_xdp by name.
+	 */
 	if (!found) {
 		snprintf(err, errlen, "detach %s: not attached from %s",
 			 ifname, k->pin_path);
