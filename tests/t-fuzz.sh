@@ -4,7 +4,7 @@
 # crashes, leaks or breaks a promised invariant shows in `make check`.
 # The long campaigns are `make fuzz` (tests/fuzz/run.sh, README there).
 #
-# Builds into $BUILD-fuzz, apart from the campaigns' build-fuzz. Skipped
+# Builds into $BUILD/fuzz, apart from the campaigns' build-fuzz. Skipped
 # only when clang's libFuzzer runtime is missing.
 . "$(dirname "$0")/lab/lib.sh"
 
@@ -17,7 +17,7 @@ clang -fsanitize=fuzzer -o "$LABDIR/probe" "$LABDIR/probe.c" \
 	t_skip_all "clang cannot link -fsanitize=fuzzer (libclang-rt-dev missing)"
 
 # The harness itself can fail: a target whose contract is broken.
-FUZZ_BUILD=${BUILD%/}-fuzz sh tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-3}" \
+FUZZ_BUILD=${BUILD%/}/fuzz sh tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-3}" \
 	>"$LABDIR/run.out" 2>&1
 rc=$?
 cat "$LABDIR/run.out"
