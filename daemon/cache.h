@@ -43,7 +43,8 @@
 
 /* Entry flags. */
 #define CACHE_STALE 0x1u   /* rules changed: being decided again */
-#define CACHE_HELD 0x2u    /* not in the kernel (observe-only backends) */
+#define CACHE_HELD 0x2u    /* a marker for walks (see backend_xdp.c) */
+#define CACHE_REFRESH 0x4u /* still knocking near expiry: decided again */
 
 /*
  * struct cache_entry - one verdict (36 bytes).

@@ -50,6 +50,7 @@
 #define REDECIDE_MS 200
 #define REDECIDE_MAX_FLIGHT 256
 #define RETIRE_MS 120000
+#define REFRESH_MAX_S 60
 #define REASON_MAX 600
 
 /*
@@ -866,6 +867,36 @@ struct eval *daemon_eval(struct daemon *d)
 
 static void sweep_tick(void *arg);
 
+/*
+ * sweep_refresh - a block about to expire whose host still knocks (the
+ * kernel counted packets since the verdict was stored) is decided again
+ * now, so a persistent bad host gets no window; a quiet one lapses. The
+ * window is a tenth of the verdict's life, at most a minute.
+ */
+static void sweep_refresh(struct daemon *d, struct cache_entry *e,
+			  uint32_t now)
+{
+	uint32_t life = e->expires - e->decided, window;
+	struct mx_addr key = e->addr;
+	uint64_t hits = 0;
+
+	window = life / 10 < REFRESH_MAX_S ? life / 10 : REFRESH_MAX_S;
+	if (e->action != DAEMON_BLOCK || e->origin == ORIGIN_MANUAL ||
+	    (e->flags & CACHE_REFRESH) || e->expires - now > window)
+		return;
+	if (backend_hits(d->backend, &e->addr, &hits) < 0 || hits == 0)
+		return;
+	/*
+	 * XXX An IPv6 verdict covers a prefix, not the address that knocked,
+	 * so it is not refreshed; keeping the last client address per entry
+	 * would allow it.
+	 */
+	if (key.plen != addr_bits(&key))
+		return;
+	e->flags |= CACHE_REFRESH;
+	pend_start(d, &key, &key);
+}
+
 /* sweep_tick - remove a chunk of expired verdicts (EXPIRE lines). */
 static void sweep_tick(void *arg)
 {
@@ -884,6 +915,7 @@ static void sweep_tick(void *arg)
 
 		seen++;
 		if (!e->expires || e->expires > now) {
+			sweep_refresh(d, e, now);
 			d->sweep_pos++;
 			continue;
 		}

@@ -16,7 +16,9 @@
 #   - a restart restores the snapshot into the kernel before any DNS
 #     answer (DNS made silent first);
 #   - after kill -9 verdicts keep working until their expiry, and then
-#     nothing is blocked.
+#     nothing is blocked;
+#   - a blocked host that keeps knocking is decided again before its
+#     block expires, so it never gets a window.
 # Skips (77) without root, BTF, rbldnsd or dnsmasq.
 . "$(dirname "$0")/lab/lib.sh"
 . "$(dirname "$0")/lab/dns.sh"
@@ -36,7 +38,7 @@ export MXWALL_PIN_PATH=$PIN
 srv=$(lab_ns srv) && cli=$(lab_ns cli) || t_skip_all "cannot create namespaces"
 lab_veth "$srv" veth0 "$cli" veth1 || t_skip_all "cannot create veth"
 ip -n "$srv" addr add 10.99.0.1/24 dev veth0
-for a in 2 3 4 5 6; do
+for a in 2 3 4 5 6 7; do
 	ip -n "$cli" addr add 10.99.0.$a/24 dev veth1 2>/dev/null ||
 		ip -n "$cli" addr add 10.99.0.$a/32 dev veth1
 done
@@ -58,6 +60,7 @@ $TTL 15
 :127.0.0.2:Listed by short.test
 127.0.0.2
 10.99.0.6
+10.99.0.7
 EOF
 dns_rbldnsd "$srv" 5301 bl.test:ip4set:bl short.test:ip4set:short ||
 	t_skip_all "rbldnsd does not start here"
@@ -211,6 +214,21 @@ if connect 10.99.0.2; then
 else
 	t_pass "enforce again: blocked client dropped"
 fi
+
+# A host that keeps knocking is decided again before its block expires:
+# .7 (15 s TTL) tries every 2 s for 20 s and never gets through.
+t_check "knocking client: first connection passes" connect 10.99.0.7
+t_check "knocking client blocked" wait_log "BLOCK client=\[10.99.0.7\]"
+through=0
+end=$(($(date +%s) + 20))
+while [ "$(date +%s)" -lt $end ]; do
+	connect 10.99.0.7 && through=$((through + 1))
+	sleep 0.5
+done
+t_eq "knocking client: no connection got through past its TTL" \
+	"$through" 0
+t_check "knocking client: decided again before expiry" \
+	test "$(grep -c "BLOCK client=\[10.99.0.7\]" "$D/daemon.log")" -ge 2
 
 # A short block (15 s TTL) for the kill -9 check below.
 t_check "short-TTL client: first connection passes" connect 10.99.0.6
