@@ -238,7 +238,8 @@ static int start_postfwd(int port, char *dir, size_t dirlen)
 		"id=R2; sender=~/ecfs[1-9]\\.epaper\\.com\\.tw/; "
 		"action=DISCARD PC HOME Spam\n"
 		"id=R3; sender=~/tenlong\\.com\\.tw/; action=OK\n"
-		"id=R4; sender=~/.*dynamic\\..*/; action=DISCARD dynamic spam\n";
+		"id=R4; sender=~/.*dynamic\\..*/; "
+		"action=DISCARD dynamic spam\n";
 	char path[256], pidpath[256], portstr[16];
 	int status;
 	pid_t pid;

@@ -716,7 +716,8 @@ static void conn_verdict(const struct verdict *v, void *arg)
 				       sizeof(c->action))) {
 		c->blocked = true;
 		r = verdict_reason_name(v->reason);
-		if (v->reason == MX_REASON_RULE || v->reason == MX_REASON_PREFIX)
+		if (v->reason == MX_REASON_RULE ||
+		    v->reason == MX_REASON_PREFIX)
 			snprintf(c->where, sizeof(c->where),
 				 "reason=%s table=%s line=%d", r, v->rule.table,
 				 v->rule.line);
@@ -866,7 +867,8 @@ static void conn_read(struct policy_conn *c)
 	if (n == 0) {
 		if (c->inlen > 0)
 			conn_bad(c, "connection closed in the middle of a "
-				 "request (%zu bytes, no empty line)", c->inlen);
+				 "request (%zu bytes, no empty line)",
+				 c->inlen);
 		else
 			conn_free(c);
 		return;
@@ -1082,8 +1084,9 @@ int policy_parse(char *buf, size_t len, struct policy_request *req,
 		return -1;
 	}
 	if (strcmp(req->request, "smtpd_access_policy") != 0) {
-		*why = *req->request ? "request is not \"smtpd_access_policy\"" :
-				       "no \"request=smtpd_access_policy\"";
+		*why = *req->request ?
+			       "request is not \"smtpd_access_policy\"" :
+			       "no \"request=smtpd_access_policy\"";
 		return -1;
 	}
 	return 0;
@@ -1179,8 +1182,9 @@ static int check_one(const struct config_tables *ct, const char *param,
 		}
 		if (access_check(&one, keys, 3, &res) == 1) {
 			copy_printable(out, outlen, res.action.orig);
-			snprintf(wbuf, sizeof(wbuf), "check=%s table=%s line=%d",
-				 param, res.table, res.line);
+			snprintf(wbuf, sizeof(wbuf),
+				 "check=%s table=%s line=%d", param, res.table,
+				 res.line);
 			*where = wbuf;
 			return 1;
 		}

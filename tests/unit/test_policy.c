@@ -503,7 +503,8 @@ static void ask(int fd, char *ans, size_t len)
 
 	assert_int_equal(write(fd, rq, sizeof(rq) - 1), sizeof(rq) - 1);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	while (now_ms() < end && (got < 2 || memcmp(ans + got - 2, "\n\n", 2))) {
+	while (now_ms() < end &&
+	       (got < 2 || memcmp(ans + got - 2, "\n\n", 2) != 0)) {
 		evloop_run_once(loop, 10);
 		n = read(fd, ans + got, len - 1 - got);
 		if (n > 0)
@@ -576,9 +577,11 @@ static void test_bad_listeners(void **state)
 		const char *listen;
 		const char *err;
 	} cases[] = {
-		{ "tcp:127.0.0.1:10040", "policy_listen \"tcp:127.0.0.1:10040\": "
+		{ "tcp:127.0.0.1:10040",
+		  "policy_listen \"tcp:127.0.0.1:10040\": "
 		  "neither unix:PATH nor inet:HOST:PORT" },
-		{ "inet:127.0.0.1", "policy_listen \"inet:127.0.0.1\": no port" },
+		{ "inet:127.0.0.1",
+		  "policy_listen \"inet:127.0.0.1\": no port" },
 		{ "inet::10040", "policy_listen \"inet::10040\": no host" },
 		{ "unix:/nonexistent/dir/mxwall", "policy_listen "
 		  "\"unix:/nonexistent/dir/mxwall\": cannot bind: No such file "
