@@ -86,7 +86,7 @@ mode = $1
 pin_path = $PIN
 state_file = $D/state/verdicts
 control_socket = $D/control.sock
-policy_listen =
+policy_listen = inet:127.0.0.1:10040
 user = mxwall
 mynetworks = 127.0.0.0/8
 dns_servers = 127.0.0.1:53
@@ -126,6 +126,18 @@ wait_log() {
 	return 1
 }
 ctl() { ip netns exec "$srv" "$MXWALLCTL" -s "$D/no-daemon.sock" "$@"; }
+# policy_ask ADDR - the policy service's answer for a RCPT from ADDR.
+policy_ask() {
+	ip netns exec "$srv" python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 10040), timeout=10)
+s.sendall(("request=smtpd_access_policy\nprotocol_state=RCPT\n"
+	   "protocol_name=ESMTP\nclient_address=%s\nclient_name=unknown\n"
+	   "helo_name=x.example\nsender=a@example.org\n"
+	   "recipient=b@example.net\n\n" % sys.argv[1]).encode())
+print(s.recv(4096).decode().split("\n")[0])
+' "$1"
+}
 
 start
 if ! grep -q "started:" "$D/daemon.log"; then
@@ -152,6 +164,10 @@ else
 	t_pass "listed client: next connection is dropped"
 fi
 t_match "the kernel counted the drop" "$(ctl stats)" '^drop_verdict +[1-9]'
+t_match "policy service rejects the listed client, naming the list" \
+	"$(policy_ask 10.99.0.2)" "^action=.*(REJECT|5[0-9][0-9]).*bl\.test"
+t_eq "policy service lets the good client through" \
+	"$(policy_ask 10.99.0.4)" "action=DUNNO"
 
 t_check "dynamic client: first connection passes" connect 10.99.0.3
 t_check "dynamic client: BLOCK logged with the rule" \
