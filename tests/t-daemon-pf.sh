@@ -78,10 +78,24 @@ chown mxwall "$D/state/verdicts"
 t_check "mxwalld -n accepts the configuration" \
 	"$MXWALLD" -n -c "$D/mxwall.conf"
 
+# A service manager's notification socket: every datagram to a file.
+lab_spawn - python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o777)
+while True:
+    m = s.recv(4096).decode()
+    with open(sys.argv[2], "a") as f:
+        f.write(m + "\n")
+' "$D/notify.sock" "$D/notify.log" >/dev/null
+lab_wait_file "$D/notify.sock"
+
 # start - run mxwalld in the namespace, wait for its control socket.
 start() {
 	# Not in $(...): the daemon would hold the substitution's pipe.
-	lab_spawn "$NS" sh -c "exec '$MXWALLD' -f -c '$D/mxwall.conf' \
+	lab_spawn "$NS" env NOTIFY_SOCKET="$D/notify.sock" \
+		sh -c "exec '$MXWALLD' -f -c '$D/mxwall.conf' \
 		</dev/null >/dev/null 2>>'$D/daemon.log'" >"$D/pid"
 	PID=$(cat "$D/pid")
 	i=0
@@ -92,6 +106,9 @@ start() {
 }
 start
 t_check "daemon started" grep -q "started:" "$D/daemon.log"
+sleep 0.2
+t_eq "READY=1 sent to the service manager" "$(cat "$D/notify.log")" \
+	"READY=1"
 
 got=$(sed -n '/^ARGS -t mxtest -T replace -f -$/,/^ARGS/p' "$PFLOG" |
 	grep '^IN' | sort | tr '\n' ' ')
@@ -156,6 +173,9 @@ kill -HUP "$PID"
 sleep 0.5
 t_match "a good reload is accepted" "$(grep RELOAD "$D/daemon.log")" \
 	"RELOAD ok"
+t_match "reloads are announced (RELOADING=1, then READY=1)" \
+	"$(tr '\n' ' ' <"$D/notify.log")" \
+	"^READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 $"
 
 # Observe mode: the table is emptied and nothing is added.
 sed -i 's/^backend = pf/backend = pf\nmode = observe/' "$D/mxwall.conf"
@@ -185,6 +205,7 @@ while [ $i -lt 50 ] && kill -0 "$PID" 2>/dev/null; do
 	i=$((i + 1))
 done
 t_check "stops on SIGTERM" sh -c "! kill -0 $PID 2>/dev/null"
+t_eq "STOPPING=1 sent at stop" "$(tail -n 1 "$D/notify.log")" "STOPPING=1"
 t_check "snapshot written at stop, with its header" \
 	grep -qx "# mxwall verdicts v1" "$D/state/verdicts"
 t_check "snapshot keeps the live block" \
