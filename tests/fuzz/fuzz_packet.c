@@ -7,7 +7,7 @@
  * The verifier already proves the program memory-safe; what fuzzing
  * checks is its logic on frames nobody wrote by hand:
  *   - each run moves exactly one outcome counter (pass_not_smtp ..
- *     malformed), so every frame is accounted for;
+ *     malformed, pass_established), so every frame is accounted for;
  *   - the programs return only pass or drop (TC passes with
  *     TC_ACT_UNSPEC, leaving the decision to any later filter);
  *   - a frame is dropped only if it holds a blocked source address and
@@ -130,6 +130,7 @@ static uint64_t outcomes(void)
 		fuzz_fail("kern_counters failed");
 	for (i = MX_CNT_PASS_NOT_SMTP; i <= MX_CNT_MALFORMED; i++)
 		sum += c[i];
+	sum += c[MX_CNT_PASS_ESTABLISHED];
 	return sum;
 }
 

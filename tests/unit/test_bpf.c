@@ -68,8 +68,8 @@ static struct row rows[] = {
 	/* IPv4 basics and layering. */
 	{ "v4 blocked SYN dropped", { V4, .src = "192.0.2.1", SYN }, XDP_DROP,
 	  MX_CNT_DROP_VERDICT },
-	{ "v4 blocked established dropped", { V4, .src = "192.0.2.1", ACK },
-	  XDP_DROP, MX_CNT_DROP_VERDICT },
+	{ "v4 blocked, established connection passes", { V4,
+	  .src = "192.0.2.1", ACK }, XDP_PASS, MX_CNT_PASS_ESTABLISHED },
 	{ "v4 one VLAN tag", { V4, .src = "192.0.2.1", SYN, .vlans = 1 },
 	  XDP_DROP, MX_CNT_DROP_VERDICT },
 	{ "v4 two VLAN tags", { V4, .src = "192.0.2.1", SYN, .vlans = 2 },
@@ -111,7 +111,9 @@ static struct row rows[] = {
 	{ "v4 expired block prefix ignored", { V4, .src = "100.64.7.7", ACK },
 	  XDP_PASS, MX_CNT_PASS_UNKNOWN, ALSO(MX_CNT_EXPIRED) },
 	{ "v4 /16 block prefix (pre-filter covers 256 /24s)", { V4,
-	  .src = "10.20.255.1", ACK }, XDP_DROP, MX_CNT_DROP_PREFIX },
+	  .src = "10.20.255.1", SYN }, XDP_DROP, MX_CNT_DROP_PREFIX },
+	{ "v4 /16 block prefix, established connection passes", { V4,
+	  .src = "10.20.255.1", ACK }, XDP_PASS, MX_CNT_PASS_ESTABLISHED },
 	{ "v4 /9 allow prefix", { V4, .src = "10.200.1.1", ACK }, XDP_PASS,
 	  MX_CNT_PASS_ALLOW_PREFIX },
 	{ "v4 unknown SYN posts an event", { V4, .src = "192.0.2.99", SYN },
@@ -163,7 +165,7 @@ static struct row rows[] = {
 	{ "v6 allow prefix", { V6, .src = "2001:db8:3::1", SYN }, XDP_PASS,
 	  MX_CNT_PASS_ALLOW_PREFIX },
 	{ "v6 /36 block prefix (pre-filter enumerates its /48s)", { V6,
-	  .src = "2001:db9:fff:ffff::1", ACK }, XDP_DROP, MX_CNT_DROP_PREFIX },
+	  .src = "2001:db9:fff:ffff::1", SYN }, XDP_DROP, MX_CNT_DROP_PREFIX },
 
 	{ "v6 unknown SYN posts an event", { V6, .src = "2001:db8:9::1",
 	  SYN }, XDP_PASS, MX_CNT_PASS_UNKNOWN, 0, 1 },
@@ -185,7 +187,7 @@ static struct pkt_frame frames[NROWS];
 /* Outcome counters: each packet moves exactly one of them. */
 static bool is_outcome(int i)
 {
-	return i <= MX_CNT_MALFORMED;
+	return i <= MX_CNT_MALFORMED || i == MX_CNT_PASS_ESTABLISHED;
 }
 
 /* test_run - one frame through the XDP (or TC) program; its verdict. */
@@ -339,16 +341,18 @@ static void test_observe(void **state)
 static void test_expiry_clock(void **state)
 {
 	struct pkt_spec s = { V4, .src = "192.0.2.55", ACK };
+	struct pkt_spec syn = { V4, .src = "192.0.2.55", SYN };
 	struct kern_verdict v = { .action = MX_ACT_BLOCK,
 				  .reason = MX_REASON_DNSBL,
 				  .expires_ns = kern_now_ns() + 300000000ull };
-	uint8_t buf[PKT_MAX_LEN];
+	uint8_t buf[PKT_MAX_LEN], sbuf[PKT_MAX_LEN];
 	size_t len = pkt_build(&s, buf, sizeof(buf));
+	size_t slen = pkt_build(&syn, sbuf, sizeof(sbuf));
 	struct mx_addr a;
 
 	assert_int_equal(addr_parse("192.0.2.55", &a), 0);
 	assert_int_equal(kern_verdict_put(k, &a, &v), 0);
-	check_frame("before expiry", buf, len, XDP_DROP, MX_CNT_DROP_VERDICT,
+	check_frame("before expiry", sbuf, slen, XDP_DROP, MX_CNT_DROP_VERDICT,
 		    0, 0);
 	usleep(400000);
 	check_frame("after expiry", buf, len, XDP_PASS, MX_CNT_PASS_UNKNOWN,
@@ -370,7 +374,7 @@ static void test_hits(void **state)
 	assert_int_equal(kern_verdict_get(k, &a, &before), 0);
 	assert_int_equal(test_run(KERN_MODE_NATIVE, buf, len), XDP_DROP);
 	assert_int_equal(test_run(KERN_MODE_NATIVE, buf, len), XDP_DROP);
-	assert_int_equal(test_run(KERN_MODE_NATIVE, buf2, len2), XDP_DROP);
+	assert_int_equal(test_run(KERN_MODE_NATIVE, buf2, len2), XDP_PASS);
 	assert_int_equal(kern_verdict_get(k, &a, &after), 0);
 	assert_int_equal(after.hits - before.hits, 2);
 	assert_int_equal(after.reason, MX_REASON_DNSBL);
@@ -550,13 +554,15 @@ static void put(const char *s, uint8_t action, int64_t ttl_ms);
 static void test_wide_prefix(void **state)
 {
 	struct pkt_spec s = { V6, .src = "2001:dcf:1::1", ACK };
-	uint8_t buf[PKT_MAX_LEN];
+	struct pkt_spec syn = { V6, .src = "2001:dcf:1::1", SYN };
+	uint8_t buf[PKT_MAX_LEN], sbuf[PKT_MAX_LEN];
 	size_t len = pkt_build(&s, buf, sizeof(buf));
+	size_t slen = pkt_build(&syn, sbuf, sizeof(sbuf));
 
 	check_frame("before", buf, len, XDP_PASS, MX_CNT_PASS_UNKNOWN,
 		    ALSO(MX_CNT_PREFILTER_MISS), 0);
 	put("2001:dc0::/26", B, 0);
-	check_frame("after", buf, len, XDP_DROP, MX_CNT_DROP_PREFIX, 0, 0);
+	check_frame("after", sbuf, slen, XDP_DROP, MX_CNT_DROP_PREFIX, 0, 0);
 }
 
 /* put - one fixture entry; prefixes when plen is short. */
