@@ -59,7 +59,9 @@ struct res_list {
 
 /*
  * struct resolver - the channel and its bookkeeping.
- *   limit     max queries in flight: max_inflight times the servers;
+ *   limit     max queries in flight: max_inflight (c-ares sends to the
+ *             first server and moves on only when it fails, so one
+ *             server carries them all);
  *   queue     queries waiting for a slot;
  *   failed    queries c-ares refused, waiting for fail_timer;
  */
@@ -503,19 +505,6 @@ static int on_prepare(void *arg)
 	return (int)(r->deadline_ms - now);
 }
 
-/* count_servers - how many servers the channel uses (at least 1). */
-static int count_servers(ares_channel ch)
-{
-	struct ares_addr_port_node *list = NULL, *p;
-	int n = 0;
-
-	if (ares_get_servers_ports(ch, &list) == ARES_SUCCESS)
-		for (p = list; p; p = p->next)
-			n++;
-	ares_free_data(list);
-	return n > 0 ? n : 1;
-}
-
 struct resolver *resolver_create(struct evloop *loop,
 				 const struct resolver_opts *o, char *err,
 				 size_t errlen)
@@ -564,8 +553,7 @@ struct resolver *resolver_create(struct evloop *loop,
 			goto fail;
 		}
 	}
-	r->limit = (uint64_t)(o->max_inflight > 0 ? o->max_inflight : 500) *
-		   (uint64_t)count_servers(r->ch);
+	r->limit = (uint64_t)(o->max_inflight > 0 ? o->max_inflight : 200);
 	if (evloop_add_prepare(loop, on_prepare, r) < 0) {
 		snprintf(err, errlen, "event loop: no room for a prepare hook");
 		goto fail;

@@ -8,8 +8,10 @@
  * queries. Sockets get a large receive buffer (a burst of thousands of
  * answers must not overflow it).
  *
- * At most max_inflight queries per server are sent at once; the others
- * wait in a FIFO queue and go out as answers come back.
+ * At most max_inflight queries are sent at once (c-ares asks the first
+ * server and moves on only when it fails, so this is the bound per
+ * server); the others wait in a FIFO queue and go out as answers come
+ * back.
  *
  * Contracts:
  *   - never blocks, starts no threads;
@@ -74,7 +76,7 @@ typedef void (*res_cb)(void *arg, const struct res_rrset *rr);
  * struct resolver_opts - how to resolve.
  *   servers       "127.0.0.1:5353,[::1]:53" or NULL/"" for the system's;
  *   timeout_ms    per try; tries: attempts per query;
- *   max_inflight  queries in flight per server;
+ *   max_inflight  queries in flight (all go to one server at a time);
  *   rcvbuf        socket receive buffer in bytes (0: system default).
  */
 struct resolver_opts {
