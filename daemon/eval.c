@@ -118,16 +118,23 @@ struct eval_req {
 
 /*
  * struct job - one evaluation.
+ *   ls            the lists it asks (a reference);
+ *   client        the address, plen 32/128; addrtext: as text;
  *   reqs          requests waiting for the verdict;
  *   joinable      in the hash: later requests may join;
- *   pending       queries out;
  *   names_done    PTR and forward confirmation are over;
- *   fwd           the forward query was sent;
- *   decided       a static or rule verdict is in v (no scoring);
+ *   decided       a static or rule verdict is in action/reason/ttl/rule
+ *                 (no scoring);
  *   parked        waiting for a first probe (in ev->parked);
  *   delivering    requests are being called back: cancel only marks;
  *   in_request    inside eval_request: a verdict waits for now_timer;
- *   ans, txt, slots   per zone: answer, TXT text, A and TXT slots.
+ *   pending       queries out;
+ *   start_ns      CLOCK_BOOTTIME ns at the request;
+ *   deadline      dnsbl_timeout; now_timer: delivery from the loop;
+ *   ptr, name, fcrdns   the raw PTR name, the verified name ("unknown")
+ *                 and enum verdict_fcrdns;
+ *   ans, txt      per zone of ls: its answer and TXT text;
+ *   aq, tq        per zone: the A and TXT query slots.
  */
 struct job {
 	struct eval *ev;
@@ -139,7 +146,7 @@ struct job {
 	char addrtext[ADDR_STRLEN];
 	unsigned flags;
 	struct eval_req *reqs;
-	bool joinable, names_done, decided, parked, rhsbl_sent;
+	bool joinable, names_done, decided, parked;
 	bool delivering, in_request;
 	int pending;
 	uint64_t start_ns;
@@ -162,6 +169,12 @@ struct retired {
 	struct retired *next;
 };
 
+/*
+ * struct eval - the engine: its configuration (not owned), resolvers,
+ * current lists, jobs in flight (hashed by address for joins), jobs
+ * parked for first probes, the circuit breaker, the host's own addresses
+ * (never blocked) and the counters.
+ */
 struct eval {
 	struct evloop *loop;
 	const struct mx_config *cfg;
