@@ -1016,6 +1016,13 @@ static void redecide_tick(void *arg)
 
 		if (!(e->flags & CACHE_STALE) || pend_find(d, &key))
 			continue;
+		if (key.plen != addr_bits(&key)) {
+			/* An IPv6 prefix: lifted, decided at its next contact. */
+			cache_remove(d->cache, e);
+			d->redecide_pos--;
+			kernel_remove(d, &key);
+			continue;
+		}
 		p = pend_start(d, &key, &key);
 		if (p && !p->redecide) {
 			p->redecide = true;
@@ -1235,9 +1242,16 @@ int daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	}
 	if (strcmp(cfg->backend, old->backend) != 0 ||
 	    strcmp(cfg->pin_path, old->pin_path) != 0 ||
-	    strcmp(cfg->user, old->user) != 0)
-		msg_warn("%s: backend, pin_path and user change only at a "
-			 "restart: still using the old ones", d->config_path);
+	    strcmp(cfg->user, old->user) != 0 ||
+	    strcmp(cfg->raw[CONF_P_interfaces] ? cfg->raw[CONF_P_interfaces] :
+		   "", old->raw[CONF_P_interfaces] ?
+		   old->raw[CONF_P_interfaces] : "") != 0 ||
+	    memcmp(&cfg->smtp_ports, &old->smtp_ports,
+		   sizeof(cfg->smtp_ports)) != 0 ||
+	    strcmp(cfg->attach_mode, old->attach_mode) != 0)
+		msg_warn("%s: backend, interfaces, attach_mode, smtp_ports, "
+			 "pin_path and user change only at a restart: still "
+			 "using the old ones", d->config_path);
 	d->cfg = cfg;
 	retire_cfg(d, old);
 	if (d->policy)
