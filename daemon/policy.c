@@ -836,6 +836,12 @@ static void conn_read(struct policy_conn *c)
 	size_t room;
 	ssize_t n;
 
+	/* A reload may have lowered the bound below what is buffered. */
+	if (c->inlen >= ps->lim.max_request) {
+		conn_bad(c, "request larger than %zu bytes",
+			 ps->lim.max_request);
+		return;
+	}
 	if (c->inlen == c->incap) {
 		size_t cap = c->incap ? c->incap * 4 : 4096;
 		char *p;

@@ -492,6 +492,60 @@ static void test_max_connections(void **state)
 		client_close(&c[i]);
 }
 
+/*
+ * A reload that lowers policy_max_request below what a connection holds
+ * closes that connection at its next read, with the new bound named;
+ * the next request on a new connection is decided with the new tables.
+ */
+static void test_reconfigure(void **state)
+{
+	static const char conf2[] = "policy_listen =\n"
+				    "policy_max_request = 1024\n"
+				    "sender_checks = inline:{ {a@b.example = "
+				    "REJECT new table} }\n";
+	static const char rq[] = "request=smtpd_access_policy\n"
+				 "sender=a@b.example\n\n";
+	struct mx_config *c2;
+	struct client cl;
+	char part[2001];
+	size_t len;
+	int i;
+
+	c2 = config_load_text("reload.conf", conf2, sizeof(conf2) - 1,
+			      CONFIG_OPEN_TABLES);
+	assert_non_null(c2);
+	/* 2000 bytes in lines of 200: within every bound of the suite. */
+	len = (size_t)snprintf(part, sizeof(part),
+			       "request=smtpd_access_policy\n");
+	for (i = 0; len + 200 <= sizeof(part); i++)
+		len += (size_t)snprintf(part + len, sizeof(part) - len,
+					"a%d=%0*d\n", i, 195, 0);
+
+	log_reset();
+	client_open(&cl, "reloaded");
+	client_send(&cl, part, len, false);
+	run_for(&cl, 50);
+	assert_false(cl.closed);
+	policy_reconfigure(ps, c2);
+	client_send(&cl, "x", 1, false);
+	run_for(&cl, 100);
+	assert_true(cl.closed);
+	assert_int_equal(cl.gotlen, 0);
+	assert_string_equal(logbuf, "warning: policy request from reloaded: "
+			    "request larger than 1024 bytes: closing the "
+			    "connection unanswered\n");
+	client_close(&cl);
+
+	client_open(&cl, "after");
+	client_send(&cl, rq, sizeof(rq) - 1, false);
+	run_for(&cl, 100);
+	assert_string_equal(cl.got, "action=REJECT new table\n\n");
+	client_close(&cl);
+
+	policy_reconfigure(ps, cfg);
+	config_free(c2);
+}
+
 /* ask - one request through a connected socket; the answer or "". */
 static void ask(int fd, char *ans, size_t len)
 {
@@ -612,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_goldens),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_max_connections),
+		cmocka_unit_test(test_reconfigure),
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_bad_listeners),
 	};
