@@ -2,6 +2,14 @@
  * mkkeys.c - lookup keys for tests/t-postmap.sh, one per line on stdout.
  *
  *   mkkeys SEED COUNT
+ *   mkkeys --rules SEED regexp|pcre
+ *
+ * The second form prints a random regexp or pcre table instead: 3 to 15
+ * rules of random atoms, delimiters, flags, negations, if/endif blocks,
+ * $N results (only where the pattern has groups), continuation and
+ * comment lines. Some are tables Postfix warns about (a bad flag, an
+ * unbalanced group); t-postmap.sh then only checks that mxwall refuses
+ * them too.
  *
  * The same SEED always gives the same keys. The mix aims at the rules of
  * the seed's tables and of tests/postmap/: client names (dynamic, DSL,
@@ -13,6 +21,7 @@
  * Keys never contain NUL, newline or tab (postmap -q - reads lines and
  * prints "key<TAB>value").
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,14 +243,94 @@ static void flip_case(char *k)
 	}
 }
 
+/* rules - print a random table of kind "regexp" or "pcre". */
+static int rules(const char *kind)
+{
+	static const char *const common[] = {
+		"a", "b", "c", "x", "y", "\\.", ".", "[0-9]", "[a-z]",
+		"[^.]", "\\-", "-", "@", "(a|b)", "(x)", "([0-9]+)", "(.*)",
+		"^", "$", "dyn", "mail", "(ab)", "a*", "b+", "x?", ".{2,3}",
+		"\\$", "%", "!",
+	};
+	static const char *const re_only[] = { "[[:digit:]]", "[[:alpha:]]",
+					       "(.+)" };
+	static const char *const pcre_only[] = { "\\d", "\\w", "(?:ab)",
+						 "(.+?)" };
+	static const char *const plain[] = { "OK", "REJECT x", "DUNNO",
+		"550 5.7.1 no $$", "X $$$$ y" };
+	bool pcre = strcmp(kind, "pcre") == 0;
+	const char *flags = pcre ? "imsxAEU" : "imx";
+	int nrules = 3 + (int)pick(13), depth = 0, i, j;
+
+	for (i = 0; i < nrules; i++) {
+		char pat[256] = "", rule[512], delim;
+		int groups = 0, natoms = 1 + (int)pick(5), nflags = 0;
+		bool neg = pick(100) < 15;
+		unsigned r = pick(100);
+
+		for (j = 0; j < natoms; j++) {
+			const char *a;
+
+			if (pick(4) == 0)
+				a = pcre ? ONE(pcre_only) : ONE(re_only);
+			else
+				a = ONE(common);
+			if (a[0] == '(' && a[1] != '?')
+				groups++;
+			strcat(pat, a);
+		}
+		delim = "/////|,%~"[pick(9)];
+		if (strchr(pat, delim))
+			delim = '/';
+		if (delim == '/' && strchr(pat, '/'))
+			continue;
+		snprintf(rule, sizeof(rule), "%s%c%s%c", neg ? "!" : "", delim,
+			 pat, delim);
+		if (pick(10) < 4)
+			for (nflags = 1 + (int)pick(2); nflags > 0; nflags--)
+				strncat(rule, &flags[pick(strlen(flags))], 1);
+		if (r < 12) {
+			printf("if %s\n", rule);
+			depth++;
+			continue;
+		}
+		if (r < 22 && depth > 0) {
+			printf("endif\n");
+			depth--;
+			continue;
+		}
+		if (groups >= 2 && !neg && pick(3) == 0)
+			printf("%s\t[$1][$2]\n", rule);
+		else if (groups >= 1 && !neg && pick(2) == 0)
+			printf("%s\tgot ${1}-$(1) $1\n", rule);
+		else if (pick(6) == 0)
+			printf("%s\tr%d\n", rule, i);
+		else
+			printf("%s\t%s\n", rule, ONE(plain));
+		if (pick(10) == 0)
+			printf("\tcontinued %d\n", i);
+		if (pick(10) == 0)
+			printf("# comment\n");
+	}
+	for (; depth > 0; depth--)
+		printf("endif\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char key[KEY_MAX];
 	long count, i;
 	size_t n;
 
+	if (argc == 4 && strcmp(argv[1], "--rules") == 0) {
+		rng_state = strtoull(argv[2], NULL, 10) * 0x9E3779B97F4A7C15ULL +
+			    1;
+		return rules(argv[3]);
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: mkkeys SEED COUNT\n");
+		fprintf(stderr, "usage: mkkeys SEED COUNT\n"
+				"       mkkeys --rules SEED regexp|pcre\n");
 		return 1;
 	}
 	rng_state = strtoull(argv[1], NULL, 10) * 0x9E3779B97F4A7C15ULL + 1;
