@@ -340,21 +340,28 @@ done:
 	return fd;
 }
 
-/* peer_name - "[192.0.2.1]:41234", or "unix:PATH pid=N", for logs. */
+/*
+ * peer_name - "[192.0.2.1]:41234", or "unix:PATH pid=N" (the pid where
+ * the system tells it: SO_PEERCRED), for logs.
+ */
 static void peer_name(struct policy_listener *l, int fd,
 		      const struct sockaddr_storage *ss, char *buf,
 		      size_t len)
 {
 	char host[64], serv[16];
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
 
 	if (l->path) {
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0)
+#ifdef SO_PEERCRED
+		struct ucred cred;
+		socklen_t cl = sizeof(cred);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0) {
 			snprintf(buf, len, "%s pid=%ld", l->spec,
 				 (long)cred.pid);
-		else
-			snprintf(buf, len, "%s", l->spec);
+			return;
+		}
+#endif
+		snprintf(buf, len, "%s", l->spec);
 		return;
 	}
 	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), host,
