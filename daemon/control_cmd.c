@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 /* ---- small formatting helpers ---- */
@@ -1214,16 +1215,17 @@ static void csv_field(struct control_conn *c, const char *s, bool last)
 /*
  * cmd_export - export --format rbldnsd|pf|csv: the verdicts for other
  * hosts and tools. rbldnsd and pf get the blocks only, CSV everything.
- * XXX rbldnsd's ip4set holds IPv4 only: IPv6 blocks are counted in a
- * comment but not exported; an ip6trie second dataset would carry them.
+ * The rbldnsd file is a "combined" dataset: an ip4set for IPv4, then an
+ * ip6trie for IPv6 (verdicts are sorted IPv4 first), both answering
+ * 127.0.0.2 with the reason as TXT.
  */
 static int cmd_export(struct control_conn *c)
 {
 	struct collect col;
 	const char *fmt;
 	char a[ADDR_STRLEN], t[32], s[LOG_QUOTE_BUFSZ];
-	size_t i, skipped = 0;
-	bool csv, pf, rbl;
+	size_t i;
+	bool csv, pf, rbl, v6 = false;
 
 	if (c->req.argc != 3 || strcmp(c->req.argv[1], "--format") != 0)
 		return usage(c, "--format rbldnsd|pf|csv");
@@ -1249,7 +1251,9 @@ static int cmd_export(struct control_conn *c)
 	}
 	c->raw = true;
 	if (rbl) {
-		text(c, "# mxwall blocked clients, %s (rbldnsd ip4set)\n"
+		text(c, "# mxwall blocked clients, %s: an rbldnsd combined "
+			"dataset (ZONE:combined:FILE)\n"
+			"$DATASET ip4set mxwall4 @\n"
 			":127.0.0.2:Blocked by mxwall: $\n",
 		     fmt_time(time(NULL), t, sizeof(t)));
 	} else if (pf) {
@@ -1263,9 +1267,12 @@ static int cmd_export(struct control_conn *c)
 		const struct daemon_verdict *v = &col.v[i];
 
 		addr_format(&v->addr, a, sizeof(a));
-		if (rbl && v->addr.family != 2 /* AF_INET */) {
-			skipped++;
-		} else if (rbl) {
+		if (rbl && v->addr.family != AF_INET && !v6) {
+			text(c, "$DATASET ip6trie mxwall6 @\n"
+				":127.0.0.2:Blocked by mxwall\n");
+			v6 = true;
+		}
+		if (rbl) {
 			text(c, "%s :127.0.0.2:%s\n", a,
 			     safe_txt(v->reason, s, sizeof(s)));
 		} else if (pf) {
@@ -1280,9 +1287,6 @@ static int cmd_export(struct control_conn *c)
 			csv_field(c, v->reason, true);
 		}
 	}
-	if (skipped)
-		text(c, "# %zu IPv6 blocks not exported (ip4set holds IPv4 "
-			"only)\n", skipped);
 	collect_free(&col);
 	return CONTROL_DONE;
 }

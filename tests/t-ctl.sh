@@ -520,10 +520,11 @@ golden export-csv "$(printf '%s\n' "$OUT" |
 	sed -E 's/^([^,]*,[^,]*,[^,]*,[^,]*),[0-9]+,[0-9]+,[0-9]+,/\1,D,E,H,/')"
 
 # ---- export --format rbldnsd into a real rbldnsd ----
+ctl block 2001:db8:9::5 --reason "v6 export"
 ctl_out export --format rbldnsd
 printf '%s\n' "$OUT" >"$(dns_zone_file mxexport)"
 t_eq "export --format rbldnsd exits 0" "$RC" 0
-if dns_rbldnsd "$SRV" 5302 mx.test:ip4set:mxexport; then
+if dns_rbldnsd "$SRV" 5302 mx.test:combined:mxexport; then
 	q() { ip netns exec "$SRV" python3 "$D/dnsq.py" 5302 "$1" "$2" |
 		tr '\n' ' '; }
 	t_eq "the exported zone lists the DNSBL-blocked address" \
@@ -534,9 +535,14 @@ if dns_rbldnsd "$SRV" 5302 mx.test:ip4set:mxexport; then
 		"$(q 9.0.18.198.mx.test A)" "NOERROR 127.0.0.2 "
 	t_eq "an address without a block is not listed" \
 		"$(q 67.2.0.192.mx.test A)" "NXDOMAIN "
+	n6=$(python3 -c 'import ipaddress
+print(ipaddress.ip_address("2001:db8:9::5").reverse_pointer[:-9])')
+	t_eq "the IPv6 block is exported too (ip6trie)" \
+		"$(q "$n6.mx.test" A)" "NOERROR 127.0.0.2 "
 else
 	t_fail "rbldnsd loads the exported zone"
 fi
+ctl forget 2001:db8:9::/64
 
 # ---- one policy request, to be counted by stats ----
 ANSWER=$(ip netns exec "$SRV" python3 -c '
