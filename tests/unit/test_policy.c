@@ -456,7 +456,7 @@ static void test_concurrent(void **state)
 	client_send(&a, waiting, sizeof(waiting) - 1, false);
 	start = now_ms();
 	client_send(&b, good, sizeof(good) - 1, false);
-	while (b.gotlen < 14 && now_ms() - start < 500) {
+	while (b.gotlen < 14 && now_ms() - start < 900) {
 		evloop_run_once(loop, 10);
 		client_poll(&b);
 	}
