@@ -56,13 +56,15 @@
 /*
  * struct waiter - a request waiting for a pending evaluation: either a
  * daemon_client caller (cb) or the policy server (pcb, gets the engine's
- * whole verdict); p is the evaluation it waits for.
+ * whole verdict); p is the evaluation it waits for; cancelled: dropped
+ * by its requester while eval_done was handing out answers.
  */
 struct waiter {
 	daemon_done_cb cb;
 	policy_verdict_cb pcb;
 	void *arg;
 	struct pending *p;
+	bool cancelled;
 	struct waiter *next;
 };
 
@@ -437,10 +439,12 @@ static void verdict_from_entry(struct daemon *d, const struct cache_entry *e,
 			snprintf(v->rule.result, sizeof(v->rule.result), "%s",
 				 val);
 	}
-	if (v->reason == MX_REASON_MANUAL && e->action == DAEMON_BLOCK)
-		snprintf(v->rule.result, sizeof(v->rule.result),
-			 "REJECT %.200s", v->rule.result[0] ? v->rule.result :
-							      "blocked by hand");
+	if (v->reason == MX_REASON_MANUAL && e->action == DAEMON_BLOCK) {
+		snprintf(text, sizeof(text), "REJECT %.200s",
+			 v->rule.result[0] ? v->rule.result : "blocked by hand");
+		snprintf(v->rule.result, sizeof(v->rule.result), "%.250s",
+			 text);
+	}
 }
 
 /*
@@ -471,17 +475,21 @@ static void eval_done(const struct verdict *v, void *arg)
 	struct daemon *d = p->d;
 	struct daemon_verdict dv;
 	struct cache_entry *e;
-	struct waiter *w, *next;
+	struct waiter *w, *ws, *next;
 
 	pend_unlink(d, p);
 	if (p->redecide)
 		d->nredecide--;
 	d->evaluations++;
 	e = daemon_apply(d, v);
-	for (w = p->waiters; w; w = next) {
+	ws = p->waiters;
+	p->waiters = NULL; /* a cancel from a callback now only marks */
+	for (w = ws; w; w = next) {
 		next = w->next;
 		e = cache_find(d->cache, &p->key);
-		if (w->pcb) {
+		if (w->cancelled) {
+			/* nothing: its requester went away */
+		} else if (w->pcb) {
 			policy_feed(d, v, e, w);
 		} else if (e && (v->action == VERDICT_BLOCK ||
 				 v->action == VERDICT_ALLOW)) {
@@ -586,6 +594,7 @@ static void hook_cancel(void *ctx, void *handle)
 			free(w);
 			return;
 		}
+	w->cancelled = true; /* being answered right now (eval_done) */
 }
 
 const struct policy_hooks daemon_policy_hooks = {
