@@ -10,7 +10,8 @@
 # dropped; the element is in the set with a timeout; a good client
 # connects; the daemon keeps only CAP_NET_ADMIN; observe mode passes the
 # blocked client and the rule counts it without dropping; forget removes
-# the element.
+# the element; when the circuit breaker trips, the kernel stops
+# dropping.
 . "$(dirname "$0")/lab/lib.sh"
 . "$(dirname "$0")/lab/dns.sh"
 t_need_root
@@ -28,7 +29,7 @@ getent passwd mxwall >/dev/null ||
 srv=$(lab_ns srv) && cli=$(lab_ns cli) || t_skip_all "cannot create namespaces"
 lab_veth "$srv" veth0 "$cli" veth1 || t_skip_all "cannot create veth"
 ip -n "$srv" addr add 10.98.0.1/24 dev veth0
-for a in 2 4; do
+for a in 2 3 4; do
 	ip -n "$cli" addr add 10.98.0.$a/24 dev veth1 2>/dev/null ||
 		ip -n "$cli" addr add 10.98.0.$a/32 dev veth1
 done
@@ -42,6 +43,7 @@ $TTL 600
 :127.0.0.2:Listed by bl.test
 127.0.0.2
 10.98.0.2
+10.98.0.3
 EOF
 dns_rbldnsd "$srv" 5301 bl.test:ip4set:bl ||
 	t_skip_all "rbldnsd does not start here"
@@ -66,6 +68,8 @@ dns_servers = 127.0.0.1:53
 dnsbl_sites = bl.test
 dnsbl_timeout = 3s
 EOF
+	shift
+	for l in "$@"; do echo "$l" >>"$D/mxwall.conf"; done
 }
 conf enforce
 : >"$D/daemon.log"
@@ -132,6 +136,20 @@ ip netns exec "$srv" "$CTL" "$D/control.sock" forget 10.98.0.2 >/dev/null
 t_check "forget removes the element" \
 	sh -c "! ip netns exec '$srv' nft list set inet mxtest block4 |
 	       grep -q 10.98.0.2"
+
+# The circuit breaker (made to trip on the first block) reaches nftables.
+conf enforce "circuit_breaker_min_clients = 1" "circuit_breaker_share = 1" \
+	"circuit_breaker_factor = 1" "circuit_breaker_window = 1h"
+kill -HUP "$PID"
+sleep 0.5
+t_check "breaker: first connection of a new listed client passes" \
+	connect 10.98.0.3
+t_check "breaker: trips and is logged" wait_log "BREAKER state=on"
+sleep 0.3
+t_check "breaker: the drop rule no longer drops" \
+	sh -c "! ip netns exec '$srv' nft list chain inet mxtest input |
+	       grep '@block4' | grep -q drop"
+t_check "breaker: the blocked client connects (observe)" connect 10.98.0.3
 
 kill -TERM "$PID"
 t_done
