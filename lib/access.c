@@ -26,6 +26,7 @@ static const struct {
 	bool needs_text;
 } access_words[] = {
 	{ "OK", ACCESS_OK, false },
+	{ "RELAY", ACCESS_OK, false },
 	{ "DUNNO", ACCESS_DUNNO, false },
 	{ "REJECT", ACCESS_REJECT, false },
 	{ "DEFER", ACCESS_DEFER, false },
@@ -90,6 +91,34 @@ static const char *take_dsn(const char *text, char *dsn, size_t dsnlen)
 	return p;
 }
 
+/*
+ * arg_ok - the argument an action needs, checked as Postfix checks it:
+ * PREPEND a header "Name: value", REDIRECT and BCC user@domain, FILTER
+ * transport:destination.
+ */
+static bool arg_ok(enum access_kind kind, const char *text)
+{
+	size_t n;
+
+	switch (kind) {
+	case ACCESS_PREPEND:
+		n = strcspn(text, ":");
+		if (n == 0 || text[n] != ':')
+			return false;
+		for (; n > 0; n--, text++)
+			if (*text <= ' ' || *text > '~')
+				return false;
+		return true;
+	case ACCESS_REDIRECT:
+	case ACCESS_BCC:
+		return strchr(text, '@') != NULL;
+	case ACCESS_FILTER:
+		return strchr(text, ':') != NULL;
+	default:
+		return true;
+	}
+}
+
 /* access_parse - see access.h. */
 int access_parse(const char *result, struct access_action *act)
 {
@@ -126,7 +155,8 @@ int access_parse(const char *result, struct access_action *act)
 		    strncasecmp(access_words[i].word, result, wlen) != 0)
 			continue;
 		act->kind = access_words[i].kind;
-		if (access_words[i].needs_text && *text == 0)
+		if (access_words[i].needs_text &&
+		    (*text == 0 || !arg_ok(act->kind, text)))
 			return -1;
 		if (act->kind == ACCESS_REJECT || act->kind == ACCESS_DEFER ||
 		    act->kind == ACCESS_DEFER_IF_REJECT ||
@@ -157,39 +187,79 @@ const char *access_kind_name(enum access_kind kind)
 	return "?";
 }
 
+/* access_final - see access.h. */
+bool access_final(enum access_kind kind)
+{
+	switch (kind) {
+	case ACCESS_OK:
+	case ACCESS_NUMERIC:
+	case ACCESS_REJECT:
+	case ACCESS_DEFER:
+	case ACCESS_CODE:
+	case ACCESS_DISCARD:
+	case ACCESS_RESTRICTION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * table_first_match - the first of keys that matches a rule of table t,
+ * its action parsed into *act. 1 found (an unparseable result is logged
+ * and reads as DUNNO), 0 when no key matched.
+ */
+static int table_first_match(struct table *t, const char *const keys[],
+			     int nkeys, struct access_action *act,
+			     struct table_result *tr, int *key)
+{
+	char quoted[LOG_QUOTE_BUFSZ];
+	int k;
+
+	for (k = 0; k < nkeys; k++) {
+		if (!keys[k] || table_lookup(t, keys[k], tr) != 1)
+			continue;
+		*key = k;
+		if (access_parse(tr->value, act) < 0) {
+			msg_warn("%s, line %d: result \"%s\" is not a valid "
+				 "access action: read as DUNNO", tr->file,
+				 tr->line, log_quote(quoted, sizeof(quoted),
+						     tr->value, (size_t)-1));
+			act->kind = ACCESS_DUNNO;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 /* access_check - see access.h. */
 int access_check(struct table_list *tl, const char *const keys[], int nkeys,
 		 struct access_result *res)
 {
+	struct access_action act;
 	struct table_result tr;
-	char quoted[LOG_QUOTE_BUFSZ];
+	bool side = false;
 	int i, k;
 
 	if (!tl)
 		return 0;
 	for (i = 0; i < tl->n; i++) {
-		for (k = 0; k < nkeys; k++) {
-			if (!keys[k])
-				continue;
-			if (table_lookup(tl->t[i], keys[k], &tr) != 1)
-				continue;
-			if (access_parse(tr.value, &res->action) < 0) {
-				msg_warn("%s, line %d: result \"%s\" is not a "
-					 "valid access action: rule skipped",
-					 tr.file, tr.line,
-					 log_quote(quoted, sizeof(quoted),
-						   tr.value, (size_t)-1));
-				continue;
-			}
-			if (res->action.kind == ACCESS_DUNNO)
-				continue;
-			res->table = table_name(tl->t[i]);
-			res->file = tr.file;
-			res->line = tr.line;
-			res->rule = tr.rule;
-			res->key = k;
+		if (!table_first_match(tl->t[i], keys, nkeys, &act, &tr, &k))
+			continue;
+		if (act.kind == ACCESS_DUNNO)
+			continue; /* later keys are not tried in this table */
+		if (side && !access_final(act.kind))
+			continue; /* only the first side effect is kept */
+		res->action = act;
+		res->final = access_final(act.kind);
+		res->table = table_name(tl->t[i]);
+		res->file = tr.file;
+		res->line = tr.line;
+		res->rule = tr.rule;
+		res->key = k;
+		if (res->final)
 			return 1;
-		}
+		side = true;
 	}
-	return 0;
+	return side ? 1 : 0;
 }

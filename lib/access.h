@@ -5,16 +5,26 @@
  * access_parse() never fails on a word it does not know: as in Postfix,
  * such a result names a restriction (ACCESS_RESTRICTION); the caller
  * decides whether it supports it. It fails (-1) only on a result Postfix
- * itself would refuse: empty, or a malformed 4NN/5NN reply.
+ * itself would refuse: empty, a 3-digit code other than 4NN/5NN, PREPEND
+ * without a "Name: value" header, REDIRECT or BCC without user@domain,
+ * FILTER without transport:destination. RELAY means OK, as in Postfix.
  *
- * access_check() follows Postfix's check_*_access for regexp, pcre and
- * cidr tables: each table in order, each key in order; a rule's DUNNO
- * means "not found here, go on"; the first match whose action is not
- * DUNNO wins. Nothing here allocates; results are copies the caller owns
- * on its stack.
+ * access_check() follows Postfix's check_*_access (smtpd_check.c) for
+ * regexp, pcre and cidr tables: each table in order; within a table the
+ * keys in order (e.g. the client name, then its address) until one
+ * matches a rule - later keys are then not tried in that table, which is
+ * what access(5) means by DUNNO "pretend the key was not found and do
+ * not try substrings". A final action (OK, numeric, REJECT, DEFER,
+ * 4NN/5NN, DISCARD, a restriction name) ends the walk; DUNNO and the
+ * side-effect actions (WARN, INFO, HOLD, PREPEND, REDIRECT, FILTER, BCC,
+ * DEFER_IF_PERMIT, DEFER_IF_REJECT) go on to the next table, as in
+ * Postfix. Nothing here allocates; results are copies the caller owns on
+ * its stack.
  */
 #ifndef MXWALL_ACCESS_H
 #define MXWALL_ACCESS_H
+
+#include <stdbool.h>
 
 #include "table.h"
 
@@ -73,14 +83,19 @@ int access_parse(const char *result, struct access_action *act);
 const char *access_kind_name(enum access_kind kind);
 
 /*
- * struct access_result - the winning rule of access_check.
+ * struct access_result - the deciding rule of access_check.
  *   action  its action (never ACCESS_DUNNO);
+ *   final   true: a final action (Postfix stops there); false: no final
+ *           action matched and this is the first side-effect action
+ *           (WARN, HOLD, ...) met on the way. Postfix would apply every
+ *           side effect it meets; one answer can carry only one.
  *   table   the table's "type:path" (owned by the table);
  *   file, line, rule   where the rule is (owned by the table);
  *   key     index into keys[] of the key that matched.
  */
 struct access_result {
 	struct access_action action;
+	bool final;
 	const char *table;
 	const char *file;
 	int line;
@@ -88,11 +103,15 @@ struct access_result {
 	int key;
 };
 
+/* access_final - whether Postfix stops at this action (see above). */
+bool access_final(enum access_kind kind);
+
 /*
  * access_check - walk tables x keys (NULL keys are skipped). Returns 1
- * with *res filled, 0 when every lookup was "not found" or DUNNO. A
- * lookup error counts as not found (the table logs it); a result that
- * access_parse refuses is logged (table, line, text) and skipped.
+ * with *res filled (a final action, else the first side effect), 0 when
+ * nothing but DUNNO matched. A lookup error counts as not found (the
+ * table logs it); a result that access_parse refuses is logged (table,
+ * line, text) and counts as DUNNO, as Postfix warns and goes on.
  */
 int access_check(struct table_list *tl, const char *const keys[], int nkeys,
 		 struct access_result *res);

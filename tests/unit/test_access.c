@@ -22,6 +22,8 @@ static const struct parse_case {
 } parses[] = {
 	{ "OK", 0, ACCESS_OK, 0, "", "" },
 	{ "ok", 0, ACCESS_OK, 0, "", "" },
+	{ "OK trailing text", 0, ACCESS_OK, 0, "", "trailing text" },
+	{ "RELAY", 0, ACCESS_OK, 0, "", "" },
 	{ "12345", 0, ACCESS_NUMERIC, 0, "", "" },
 	{ "DUNNO", 0, ACCESS_DUNNO, 0, "", "" },
 	{ "REJECT", 0, ACCESS_REJECT, 0, "", "" },
@@ -65,6 +67,12 @@ static const struct parse_case {
 	{ "FILTER ", -1, ACCESS_FILTER, 0, "", "" },
 	{ "BCC", -1, ACCESS_BCC, 0, "", "" },
 	{ "250 fine", -1, ACCESS_OK, 0, "", "" },
+	/* Arguments Postfix checks: header, user@domain, transport:. */
+	{ "PREPEND no header here", -1, ACCESS_PREPEND, 0, "", "" },
+	{ "PREPEND : empty name", -1, ACCESS_PREPEND, 0, "", "" },
+	{ "REDIRECT nobody", -1, ACCESS_REDIRECT, 0, "", "" },
+	{ "BCC archive", -1, ACCESS_BCC, 0, "", "" },
+	{ "FILTER nowhere", -1, ACCESS_FILTER, 0, "", "" },
 };
 
 static void test_parse(void **state)
@@ -117,30 +125,47 @@ static const struct walk_case {
 	int nkeys, rc;
 	const char *orig;
 	int line, key;
+	bool final;
 } walks[] = {
 	/* No table matches at all. */
 	{ "regexp:{ {/^x/ REJECT} }", { "a", "b" }, 2, 0, NULL, 0, 0 },
 	/* First key matches. */
 	{ "regexp:{ {/dyn/ REJECT dyn} }", { "c.dyn.example", "192.0.2.1" },
-	  2, 1, "REJECT dyn", 1, 0 },
-	/* The name is DUNNO, so the address goes on and is rejected. */
+	  2, 1, "REJECT dyn", 1, 0, true },
+	/* The name matched DUNNO: the address is not tried in that table
+	 * (access(5): "pretend the key was not found and do not try
+	 * substrings"), and no other table is left. */
 	{ "regexp:{ {/^mail\\./ DUNNO}, {/^192\\./ REJECT net} }",
-	  { "mail.example", "192.0.2.1" }, 2, 1, "REJECT net", 2, 1 },
+	  { "mail.example", "192.0.2.1" }, 2, 0, NULL, 0, 0 },
+	/* The name matched nothing: the address is tried. */
+	{ "regexp:{ {/^mail\\./ DUNNO}, {/^192\\./ REJECT net} }",
+	  { "host.example", "192.0.2.1" }, 2, 1, "REJECT net", 2, 1, true },
 	/* DUNNO in the first table: the second table decides. */
 	{ "regexp:{ {/./ DUNNO} } regexp:{ {/^a/ OK} }", { "ab" }, 1, 1, "OK",
-	  1, 0 },
+	  1, 0, true },
 	/* Every key tried in the first table before the second. */
 	{ "regexp:{ {/^b/ REJECT b} }, regexp:{ {/^a/ OK} }", { "a", "b" }, 2,
-	  1, "REJECT b", 1, 1 },
+	  1, "REJECT b", 1, 1, true },
 	/* cidr tables ignore names and take addresses. */
 	{ "cidr:{ {192.0.2.0/24 REJECT doc} }",
-	  { "host.example", "192.0.2.7" }, 2, 1, "REJECT doc", 1, 1 },
+	  { "host.example", "192.0.2.7" }, 2, 1, "REJECT doc", 1, 1, true },
 	/* A NULL key is skipped. */
-	{ "regexp:{ {/./ HOLD} }", { NULL, "x" }, 2, 1, "HOLD", 1, 1 },
-	/* An invalid action is skipped (and logged); the next table
-	 * decides. */
+	{ "regexp:{ {/./ DISCARD} }", { NULL, "x" }, 2, 1, "DISCARD", 1, 1,
+	  true },
+	/* An invalid action reads as DUNNO (and is logged); the next table
+	 * gives a side effect only. */
 	{ "regexp:{ {/^a/ PREPEND} }, regexp:{ {/^a/ WARN w} }", { "a" }, 1,
-	  1, "WARN w", 1, 0 },
+	  1, "WARN w", 1, 0, false },
+	/* A side effect does not stop the walk: a later final action wins. */
+	{ "regexp:{ {/^a/ WARN w} }, regexp:{ {/^a/ HOLD h} }, "
+	  "regexp:{ {/^a/ 554 5.7.1 no} }", { "a" }, 1, 1, "554 5.7.1 no", 1,
+	  0, true },
+	/* Side effects only: the first one is reported. */
+	{ "regexp:{ {/^a/ HOLD h} }, regexp:{ {/^a/ DUNNO} }, "
+	  "regexp:{ {/^a/ INFO i} }", { "a" }, 1, 1, "HOLD h", 1, 0, false },
+	/* A side effect on the name also ends that table's keys. */
+	{ "regexp:{ {/^n/ PREPEND X-Seen: yes}, {/^1/ REJECT addr} }",
+	  { "name", "1.2.3.4" }, 2, 1, "PREPEND X-Seen: yes", 1, 0, false },
 };
 
 static int warnings;
@@ -171,6 +196,9 @@ static void test_walk(void **state)
 			assert_string_equal(res.action.orig, c->orig);
 			assert_int_equal(res.line, c->line);
 			assert_int_equal(res.key, c->key);
+			if (res.final != c->final)
+				fail_msg("case %zu: final %d, want %d", i,
+					 res.final, c->final);
 			assert_non_null(res.table);
 			assert_non_null(res.rule);
 		}
@@ -178,6 +206,8 @@ static void test_walk(void **state)
 	}
 	log_set_sink(NULL);
 	assert_int_equal(warnings, 1); /* the bare PREPEND */
+	assert_true(access_final(ACCESS_DISCARD));
+	assert_false(access_final(ACCESS_DEFER_IF_PERMIT));
 	assert_int_equal(access_check(NULL, walks[0].keys, 1, &res), 0);
 }
 
