@@ -38,6 +38,10 @@ export MXWALL_PIN_PATH=$PIN
 srv=$(lab_ns srv) && cli=$(lab_ns cli) || t_skip_all "cannot create namespaces"
 lab_veth "$srv" veth0 "$cli" veth1 || t_skip_all "cannot create veth"
 ip -n "$srv" addr add 10.99.0.1/24 dev veth0
+ip -n "$srv" addr add fd00:99::1/64 dev veth0
+ip -n "$cli" addr add fd00:99:8::8/64 dev veth1
+ip -n "$srv" route add fd00:99:8::/64 dev veth0
+ip -n "$cli" route add fd00:99::/64 dev veth1
 for a in 2 3 4 5 6 7; do
 	ip -n "$cli" addr add 10.99.0.$a/24 dev veth1 2>/dev/null ||
 		ip -n "$cli" addr add 10.99.0.$a/32 dev veth1
@@ -62,7 +66,14 @@ $TTL 15
 10.99.0.6
 10.99.0.7
 EOF
-dns_rbldnsd "$srv" 5301 bl.test:ip4set:bl short.test:ip4set:short ||
+cat >"$(dns_zone_file bl6)" <<'EOF'
+$TTL 600
+:127.0.0.2:Listed by bl.test (IPv6)
+::ffff:7f00:2
+fd00:99:8::/64
+EOF
+dns_rbldnsd "$srv" 5301 bl.test:ip4set:bl bl.test:ip6trie:bl6 \
+	short.test:ip4set:short ||
 	t_skip_all "rbldnsd does not start here"
 dns_dnsmasq "$srv" 53 --server=/bl.test/127.0.0.1#5301 \
 	--server=/short.test/127.0.0.1#5301 --local=/example.net/ \
@@ -168,6 +179,17 @@ t_match "policy service rejects the listed client, naming the list" \
 	"$(policy_ask 10.99.0.2)" "^action=.*(REJECT|5[0-9][0-9]).*bl\.test"
 t_eq "policy service lets the good client through" \
 	"$(policy_ask 10.99.0.4)" "action=DUNNO"
+
+# IPv6: the verdict covers the client's /64.
+c6() { lab_tcp_connect "$cli" fd00:99:8::8 fd00:99::1 25 1.5; }
+t_check "listed IPv6 client: first connection passes" c6
+t_check "listed IPv6 client: BLOCK logged" \
+	wait_log "BLOCK client=\[fd00:99:8::(8|/64)?\]"
+if c6; then
+	t_fail "listed IPv6 client: next connection is dropped"
+else
+	t_pass "listed IPv6 client: next connection is dropped"
+fi
 
 t_check "dynamic client: first connection passes" connect 10.99.0.3
 t_check "dynamic client: BLOCK logged with the rule" \
