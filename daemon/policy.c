@@ -1053,9 +1053,10 @@ void policy_free(struct policy_server *ps)
  */
 static const struct {
 	const char *name;
+	size_t len; /* strlen(name): most names are skipped on length */
 	size_t off;
 } policy_attrs[] = {
-#define A(n) { #n, offsetof(struct policy_request, n) }
+#define A(n) { #n, sizeof(#n) - 1, offsetof(struct policy_request, n) }
 	A(request), A(protocol_state), A(protocol_name), A(instance),
 	A(client_address), A(client_name), A(reverse_client_name),
 	A(helo_name), A(sender), A(recipient), A(sasl_username),
@@ -1066,7 +1067,7 @@ int policy_parse(char *buf, size_t len, struct policy_request *req,
 		 const char **why)
 {
 	char *p = buf, *end = buf + len, *nl, *eq;
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; i < sizeof(policy_attrs) / sizeof(policy_attrs[0]); i++)
 		*(const char **)((char *)req + policy_attrs[i].off) = "";
@@ -1085,9 +1086,11 @@ int policy_parse(char *buf, size_t len, struct policy_request *req,
 			return -1;
 		}
 		*eq = '\0';
+		n = (size_t)(eq - p);
 		for (i = 0; i < sizeof(policy_attrs) / sizeof(policy_attrs[0]);
 		     i++)
-			if (strcmp(p, policy_attrs[i].name) == 0)
+			if (policy_attrs[i].len == n &&
+			    memcmp(p, policy_attrs[i].name, n) == 0)
 				*(const char **)((char *)req +
 						 policy_attrs[i].off) = eq + 1;
 		req->nattrs++;
