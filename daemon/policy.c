@@ -81,6 +81,15 @@ struct policy_listener {
 
 struct policy_conn;
 
+/*
+ * struct policy_server - one policy service.
+ *   cfg        the configuration in force (tables and bounds), owned by
+ *              the caller; replaced by policy_reconfigure;
+ *   hooks/ctx  how verdicts are asked for (policy.h);
+ *   lim        cfg's bounds in the units used here;
+ *   conns      every open connection, doubly linked;
+ *   st         the counters policy_get_stats copies.
+ */
 struct policy_server {
 	struct evloop *loop;
 	const struct mx_config *cfg;
@@ -659,14 +668,15 @@ static void decision_log(struct policy_conn *c, const char *action,
 
 	log_event("POLICY", "action=%s state=%s instance=%s client=%s[%s] "
 		  "helo=<%s> from=<%s> to=<%s> reply=\"%s\" %s", kind,
-		  log_quote(state, sizeof(state), r->protocol_state, -1),
-		  log_quote(inst, sizeof(inst), r->instance, -1),
-		  log_quote(name, sizeof(name),
-			    *r->client_name ? r->client_name : "unknown", -1),
-		  log_quote(addr, sizeof(addr), r->client_address, -1),
-		  log_quote(helo, sizeof(helo), r->helo_name, -1),
-		  log_quote(from, sizeof(from), r->sender, -1),
-		  log_quote(to, sizeof(to), r->recipient, -1),
+		  log_quote_word(state, sizeof(state), r->protocol_state, -1),
+		  log_quote_word(inst, sizeof(inst), r->instance, -1),
+		  log_quote_word(name, sizeof(name),
+				 *r->client_name ? r->client_name : "unknown",
+				 -1),
+		  log_quote_word(addr, sizeof(addr), r->client_address, -1),
+		  log_quote_word(helo, sizeof(helo), r->helo_name, -1),
+		  log_quote_word(from, sizeof(from), r->sender, -1),
+		  log_quote_word(to, sizeof(to), r->recipient, -1),
 		  log_quote(reply, sizeof(reply), action, -1), c->where);
 }
 
