@@ -432,6 +432,12 @@ static void read_postscreen(struct imp *im, FILE *out)
 		fprintf(out, "dnsbl_max_ttl = %s\n", v);
 	if ((v = value_of(im, "postscreen_dnsbl_timeout", NULL)))
 		fprintf(out, "dnsbl_timeout = %s\n", v);
+	if (value_of(im, "postscreen_allowlist_interfaces", NULL) ||
+	    value_of(im, "postscreen_whitelist_interfaces", NULL))
+		note(im, "postscreen_allowlist_interfaces (or its old name "
+		     "postscreen_whitelist_interfaces): not carried over: "
+		     "mxwall protects the interfaces in its interfaces "
+		     "parameter");
 	if (value_of(im, "postscreen_blacklist_action", NULL) ||
 	    value_of(im, "postscreen_denylist_action", NULL))
 		note(im, "postscreen_denylist_action (or its old name "

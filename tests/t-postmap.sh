@@ -164,6 +164,15 @@ random_tables() {
 random_tables regexp 30
 random_tables pcre 30
 
+# Several keys: KEY<TAB>RESULT per match, exit 2 when only some match.
+out=$("$MXWALLCTL" query "regexp:$TOP/rules/client_check" \
+	a.dynamic.example nothing.example); rc=$?
+t_eq "query with two keys, one matching: exit 2" "$rc" 2
+t_match "query with two keys: key<TAB>result" "$out" \
+	"^a\.dynamic\.example	REJECT We can"
+"$MXWALLCTL" query "regexp:$TOP/rules/client_check" x.example y.example
+t_eq "query with two keys, none matching: exit 1" "$?" 1
+
 # compare_one MAP KEY... - key by key on the command line.
 compare_one() {
 	map=$1; shift
