@@ -311,9 +311,10 @@ static int get_pat(struct parse *ps, const char **pp, struct pat *pat)
 	p++;
 	while (*p && !t_space((unsigned char)*p) &&
 	       !(ps->t->type == TABLE_REGEXP && *p == '!')) {
-		if (n + 1 < sizeof(pat->flags))
-			pat->flags[n++] = *p;
-		p++;
+		if (n + 1 >= sizeof(pat->flags))
+			return perr(ps, "more than %zu flags after the pattern",
+				    sizeof(pat->flags) - 1);
+		pat->flags[n++] = *p++;
 	}
 	pat->flags[n] = 0;
 	*pp = p;
@@ -739,6 +740,10 @@ static int inline_rules(struct parse *ps, const char *spec,
 		if (*p == '}' && *skip_space(p + 1) == 0)
 			break;
 		ps->line = count + 1;
+		if (*p == 0) {
+			perr(ps, "missing \"}\" at the end of the inline table");
+			goto fail;
+		}
 		if (*p != '{') {
 			perr(ps, "inline rule must be enclosed in {}");
 			goto fail;

@@ -295,6 +295,9 @@ static void test_bad_specs(void **state)
 		{ "regexp:{ /a/ b }",
 		  "regexp:{ /a/ b }, line 1: inline rule must be enclosed in "
 		  "{}: table not loaded" },
+		{ "regexp:{ {/a/ b}",
+		  "regexp:{ {/a/ b}, line 2: missing \"}\" at the end of the "
+		  "inline table: table not loaded" },
 		{ "inline:{ novalue }",
 		  "inline:{ novalue }, line 1: \"novalue\" is not key=value: "
 		  "table not loaded" },
