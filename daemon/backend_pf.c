@@ -72,7 +72,8 @@ static int pf_pump(int wfd, int rfd, const char *in, size_t inlen,
 		p[1].events = POLLIN;
 		if (poll(p, 2, 30000) <= 0)
 			break;
-		if (wfd >= 0 && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+		if (wfd >= 0 &&
+		    (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			r = write(wfd, in + done, inlen - done);
 			if (r > 0)
 				done += (size_t)r;

@@ -277,7 +277,7 @@ static void index_delete(struct cache *c, size_t i)
 		if (!c->slot[j])
 			return;
 		home = key_hash(c, &c->ent[c->slot[j] - 1].addr) & mask;
-		/* Move j back to i unless its home lies cyclically in (i, j]. */
+		/* Move j back to i unless its home is cyclically in (i, j]. */
 		if ((j > i && (home <= i || home > j)) ||
 		    (j < i && (home <= i && home > j))) {
 			c->slot[i] = c->slot[j];

@@ -199,8 +199,9 @@ static void reason_text(const struct verdict *v, char *buf, size_t len)
 		log_quote(q, sizeof(q), v->rule.result, (size_t)-1);
 		log_quote(q2, sizeof(q2), v->rule.key, (size_t)-1);
 		snprintf(buf, len, "reason=%s table=%.120s line=%d "
-			 "key=\"%.160s\" text=\"%.160s\"", verdict_reason_name(v->reason),
-			 v->rule.table, v->rule.line, q2, q);
+			 "key=\"%.160s\" text=\"%.160s\"",
+			 verdict_reason_name(v->reason), v->rule.table,
+			 v->rule.line, q2, q);
 	} else if (v->list[0]) {
 		snprintf(buf, len, "reason=%s list=%s reply=%u.%u.%u.%u "
 			 "score=%d", verdict_reason_name(v->reason), v->list,
@@ -372,7 +373,8 @@ static void unquote(char *s)
 	unsigned x;
 
 	while (*s) {
-		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x", &x) == 1) {
+		if (s[0] == '\\' && s[1] == 'x' &&
+		    sscanf(s + 2, "%2x", &x) == 1) {
 			*o++ = (char)x;
 			s += 4;
 		} else {
@@ -441,7 +443,8 @@ static void verdict_from_entry(struct daemon *d, const struct cache_entry *e,
 	}
 	if (v->reason == MX_REASON_MANUAL && e->action == DAEMON_BLOCK) {
 		snprintf(text, sizeof(text), "REJECT %.200s",
-			 v->rule.result[0] ? v->rule.result : "blocked by hand");
+			 v->rule.result[0] ? v->rule.result :
+					     "blocked by hand");
 		snprintf(v->rule.result, sizeof(v->rule.result), "%.250s",
 			 text);
 	}
@@ -821,9 +824,10 @@ void daemon_foreach(struct daemon *d, unsigned filter, daemon_verdict_cb cb,
 	for (i = 0; i < cache_count(d->cache); i++) {
 		const struct cache_entry *e = cache_at(d->cache, i);
 
-		if (e->action == DAEMON_BLOCK && !(filter & DAEMON_LIST_BLOCKED))
-			continue;
-		if (e->action == DAEMON_ALLOW && !(filter & DAEMON_LIST_ALLOWED))
+		unsigned bit = e->action == DAEMON_BLOCK ? DAEMON_LIST_BLOCKED :
+							   DAEMON_LIST_ALLOWED;
+
+		if (!(filter & bit))
 			continue;
 		fill_verdict(d, e, &v);
 		if (cb(&v, arg))
@@ -940,7 +944,8 @@ static void sweep_tick(void *arg)
 		gone[ngone++] = e->addr;
 		log_event("EXPIRE", "client=[%s] action=%s %s",
 			  addr_format(&e->addr, abuf, sizeof(abuf)),
-			  cache_action_name(e->action), cache_reason(d->cache, e));
+			  cache_action_name(e->action),
+			  cache_reason(d->cache, e));
 		cache_remove(d->cache, e); /* sweep_pos now holds another */
 	}
 	if (ngone && backend_expire(d->backend, gone, ngone, &cnt) < 0)
@@ -1026,7 +1031,7 @@ static void redecide_tick(void *arg)
 		if (!(e->flags & CACHE_STALE) || pend_find(d, &key))
 			continue;
 		if (key.plen != addr_bits(&key)) {
-			/* An IPv6 prefix: lifted, decided at its next contact. */
+			/* IPv6 prefix: lifted, decided at its next contact. */
 			cache_remove(d->cache, e);
 			d->redecide_pos--;
 			kernel_remove(d, &key);
@@ -1152,7 +1157,10 @@ static uint64_t rules_fingerprint(const struct mx_config *cfg)
 	size_t i;
 
 	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-		const char *raw = cfg->raw[params[i]] ? cfg->raw[params[i]] : "";
+		const char *raw = cfg->raw[params[i]];
+
+		if (!raw)
+			raw = "";
 
 		h = fp_mix(h, raw, strlen(raw) + 1);
 	}
@@ -1368,7 +1376,8 @@ static void daemon_restore(struct daemon *d)
 		n = snapshot_read(d->cache, path, wall_now());
 		if (n < 0)
 			msg_warn("snapshot %s: cannot read: %s: starting with "
-				 "what the kernel holds", path, strerror(errno));
+				 "what the kernel holds", path,
+				 strerror(errno));
 	}
 	for (size_t i = 0; i < cache_count(d->cache); i++) {
 		struct cache_entry *e = cache_at(d->cache, i);

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -41,6 +42,38 @@ static void usage(void)
 	exit(1);
 }
 
+/*
+ * check_environment - what the configuration names outside itself: the
+ * user, the interfaces, pfctl. Each problem is printed as a warning (the
+ * file may be checked on another host, or before make install creates
+ * the user), and counted.
+ */
+static int check_environment(const char *path, const struct mx_config *cfg)
+{
+	int bad = 0, i;
+
+	if (!getpwnam(cfg->user)) {
+		fprintf(stderr, "mxwalld: %s: warning: user: \"%s\" does "
+			"not exist: mxwalld will not start until it does\n",
+			path, cfg->user);
+		bad++;
+	}
+	for (i = 0; i < cfg->interfaces.n; i++)
+		if (if_nametoindex(cfg->interfaces.v[i]) == 0) {
+			fprintf(stderr, "mxwalld: %s: warning: interfaces: "
+				"\"%s\" does not exist here: mxwalld will "
+				"not start here\n", path, cfg->interfaces.v[i]);
+			bad++;
+		}
+	if (strcmp(cfg->backend, "pf") == 0 && access(cfg->pfctl_path, X_OK)) {
+		fprintf(stderr, "mxwalld: %s: warning: pfctl_path: %s: %s: "
+			"mxwalld will not start here\n", path, cfg->pfctl_path,
+			strerror(errno));
+		bad++;
+	}
+	return bad;
+}
+
 /* check_only - mxwalld -n: every problem printed, exit 0 or 1. */
 static int check_only(const char *path)
 {
@@ -51,6 +84,7 @@ static int check_only(const char *path)
 		fprintf(stderr, "mxwalld: %s: configuration refused\n", path);
 		return 1;
 	}
+	check_environment(path, cfg);
 #if !MXWALL_LINUX
 	if (strcmp(cfg->backend, "xdp") == 0 ||
 	    strcmp(cfg->backend, "nft") == 0) {

@@ -153,7 +153,8 @@ static char warnings[4096];
 static void sink(enum log_sev sev, const char *line)
 {
 	if (sev == LOG_SEV_WARN) {
-		strncat(warnings, line, sizeof(warnings) - strlen(warnings) - 2);
+		strncat(warnings, line,
+			sizeof(warnings) - strlen(warnings) - 2);
 		strcat(warnings, "\n");
 	}
 }

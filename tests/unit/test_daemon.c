@@ -73,8 +73,9 @@ static int setup(void **state)
 		"reply=127.0.0.2 score=1\n"
 		"192.0.2.70 block rule 0 %ld %ld reason=rule "
 		"table=regexp:/etc/mxwall/client_check line=3 "
-		"key=\"c-70.dynamic.example\" text=\"REJECT We can\\xe2\\x80\\x99t "
-		"allow dynamic IP\"\n", now, now + 3600, now, now + 3600);
+		"key=\"c-70.dynamic.example\" "
+		"text=\"REJECT We can\\xe2\\x80\\x99t allow dynamic IP\"\n",
+		now, now + 3600, now, now + 3600);
 	fclose(fp);
 	return 0;
 }
@@ -227,7 +228,8 @@ static void test_daemon_state(void **state)
 			lines++;
 			seen5 += strncmp(line, "203.0.113.5 block manual 0 ",
 					 27) == 0;
-			seen198 += strncmp(line, "198.51.100.0/24 allow manual 0 ",
+			seen198 += strncmp(line,
+					   "198.51.100.0/24 allow manual 0 ",
 					   31) == 0;
 		}
 		fclose(fp);
