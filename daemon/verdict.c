@@ -96,8 +96,8 @@ void verdict_log(const struct verdict *v)
 	if (v->action == VERDICT_NONE)
 		return;
 	addr_format(&v->client, client, sizeof(client));
-	log_quote(name, sizeof(name), v->name[0] ? v->name : "unknown",
-		  (size_t)-1);
+	log_quote_word(name, sizeof(name), v->name[0] ? v->name : "unknown",
+		       (size_t)-1);
 	extra[0] = 0;
 	if (v->list[0]) {
 		snprintf(reply, sizeof(reply), "%u.%u.%u.%u", v->reply[0],

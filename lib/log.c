@@ -6,6 +6,7 @@
  */
 #include "log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +127,9 @@ void log_event(const char *keyword, const char *fmt, ...)
 	log_emit(LOG_SEV_INFO, line);
 }
 
-char *log_quote(char *dst, size_t dstlen, const char *src, size_t srclen)
+/* quote - log_quote, and spaces as \x20 too when word is set. */
+static char *quote(char *dst, size_t dstlen, const char *src, size_t srclen,
+		   bool word)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, o = 0;
@@ -147,7 +150,8 @@ char *log_quote(char *dst, size_t dstlen, const char *src, size_t srclen)
 			cut = 1;
 			break;
 		}
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+		if (c > (word ? 0x20 : 0x1f) && c < 0x7f && c != '"' &&
+		    c != '\\') {
 			dst[o++] = (char)c;
 			continue;
 		}
@@ -162,4 +166,15 @@ char *log_quote(char *dst, size_t dstlen, const char *src, size_t srclen)
 	}
 	dst[o < dstlen ? o : dstlen - 1] = '\0';
 	return dst;
+}
+
+char *log_quote(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	return quote(dst, dstlen, src, srclen, false);
+}
+
+char *log_quote_word(char *dst, size_t dstlen, const char *src,
+		     size_t srclen)
+{
+	return quote(dst, dstlen, src, srclen, true);
 }

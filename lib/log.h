@@ -63,6 +63,14 @@ void log_event(const char *keyword, const char *fmt, ...)
  */
 char *log_quote(char *dst, size_t dstlen, const char *src, size_t srclen);
 
+/*
+ * log_quote_word - log_quote for a value written without double quotes
+ * (name=..., helo=<...>): a space becomes \x20 too, so the value stays
+ * one word and cannot add a key=value pair of its own to the line.
+ */
+char *log_quote_word(char *dst, size_t dstlen, const char *src,
+		     size_t srclen);
+
 /* Room log_quote needs for LOG_QUOTE_MAX input bytes. */
 #define LOG_QUOTE_BUFSZ (LOG_QUOTE_MAX * 4 + 8)
 
