@@ -68,16 +68,23 @@ struct policy_limits {
 
 /*
  * struct policy_listener - one listening socket.
- *   spec  the policy_listen word, as written;
- *   path  for unix:, the socket file created (removed at free), else NULL.
+ *   spec   the policy_listen word, as written;
+ *   path   for unix:, the socket file created (removed at free), else
+ *          NULL;
+ *   pause  set while accepting is paused (out of descriptors or memory):
+ *          the timer that resumes it.
  */
 struct policy_listener {
 	struct policy_server *ps;
 	int fd;
 	char *spec;
 	char *path;
+	struct ev_timer *pause;
 	struct policy_listener *next;
 };
+
+/* How long a listener rests when accept() runs out of resources, in ms. */
+#define ACCEPT_PAUSE_MS 1000
 
 struct policy_conn;
 
@@ -383,6 +390,15 @@ static void peer_name(struct policy_listener *l, int fd,
 		snprintf(buf, len, "[%s]:%s", host, serv);
 }
 
+/* listener_resume - the pause is over: accept again. */
+static void listener_resume(void *arg)
+{
+	struct policy_listener *l = arg;
+
+	l->pause = NULL;
+	evloop_mod_fd(l->ps->loop, l->fd, EV_READ);
+}
+
 /* listener_accept - take every pending connection. */
 static void listener_accept(int lfd, unsigned events, void *arg)
 {
@@ -396,17 +412,22 @@ static void listener_accept(int lfd, unsigned events, void *arg)
 		sl = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
 		if (fd < 0) {
 			/*
-			 * XXX Out of descriptors (EMFILE) the listener stays
-			 * ready and the loop spins until one is freed; the fix
-			 * is to pause the listener on a timer.
+			 * Out of descriptors or memory, the listener stays
+			 * ready: rest it, or the loop would spin on it.
 			 */
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				msg_warn("policy_listen \"%s\": accept: %s: "
-					 "trying again later", l->spec,
-					 strerror(errno));
+			msg_warn("policy_listen \"%s\": accept: %s: not "
+				 "accepting for %ds", l->spec, strerror(errno),
+				 ACCEPT_PAUSE_MS / 1000);
+			l->pause = evloop_timer(l->ps->loop, ACCEPT_PAUSE_MS,
+						listener_resume, l);
+			if (l->pause)
+				evloop_mod_fd(l->ps->loop, lfd, 0);
 			return;
 		}
 		peer_name(l, fd, &ss, peer, sizeof(peer));
@@ -1042,6 +1063,8 @@ void policy_free(struct policy_server *ps)
 		conn_free(ps->conns);
 	while ((l = ps->listeners)) {
 		ps->listeners = l->next;
+		if (l->pause)
+			evloop_timer_cancel(ps->loop, l->pause);
 		evloop_del_fd(ps->loop, l->fd);
 		close(l->fd);
 		if (l->path)

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -624,6 +625,66 @@ static void test_listeners(void **state)
 	config_free(lc);
 }
 
+/*
+ * Out of descriptors, a listener rests instead of spinning on a ready
+ * socket it cannot accept from (one warning, not one per loop round),
+ * then accepts again.
+ */
+static void test_accept_pause(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	struct policy_server *ls;
+	struct mx_config *lc;
+	struct rlimit old, low;
+	char conf[256], want[256], ans[256], err[512];
+	int fd, lowest;
+	uint64_t end;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	close(fd);
+	snprintf(conf, sizeof(conf), "policy_listen = inet:127.0.0.1:%d\n"
+		 "sender_checks = regexp:tests/policy/sender_check\n",
+		 ntohs(sin.sin_port));
+	lc = config_load_text("pause.conf", conf, strlen(conf),
+			      CONFIG_OPEN_TABLES);
+	assert_non_null(lc);
+	ls = policy_create(loop, lc, NULL, NULL, err, sizeof(err));
+	assert_non_null(ls);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+
+	/* The descriptor accept() would take is over the limit. */
+	lowest = dup(0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	log_reset();
+	end = now_ms() + 300;
+	while (now_ms() < end)
+		evloop_run_once(loop, 10);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	snprintf(want, sizeof(want), "warning: policy_listen "
+		 "\"inet:127.0.0.1:%d\": accept: Too many open files: not "
+		 "accepting for 1s\n", ntohs(sin.sin_port));
+	assert_string_equal(logbuf, want);
+
+	/* After the pause the waiting client is served. */
+	end = now_ms() + 1000;
+	while (now_ms() < end)
+		evloop_run_once(loop, 10);
+	ask(fd, ans, sizeof(ans));
+	assert_string_equal(ans, "action=DISCARD PC HOME Spam\n\n");
+	close(fd);
+	policy_free(ls);
+	config_free(lc);
+}
+
 /* Listener specs that cannot work are refused, naming the problem. */
 static void test_bad_listeners(void **state)
 {
@@ -668,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_max_connections),
 		cmocka_unit_test(test_reconfigure),
 		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_accept_pause),
 		cmocka_unit_test(test_bad_listeners),
 	};
 
