@@ -100,6 +100,16 @@ for mode in native generic tc; do
 	t_match "$mode: pass_allow_verdict counted" "$stats" \
 		'pass_allow_verdict +[1-9]'
 
+	# Attaching again (a restarted loader) swaps the program in place.
+	out=$(ctl attach veth0 2>&1)
+	t_eq "$mode: attach again keeps the mode" "$out" \
+		"attached to veth0 in $mode mode"
+	if connect 10.99.0.2 10.99.0.1; then
+		t_fail "$mode: v4 blocked client connected after re-attach"
+	else
+		t_pass "$mode: v4 blocked client still refused after re-attach"
+	fi
+
 	out=$(ctl detach veth0 2>&1)
 	t_eq "$mode: detach" "$out" "detached from veth0"
 	t_check "$mode: v4 blocked client connects after detach" \
