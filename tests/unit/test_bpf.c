@@ -36,7 +36,7 @@
 #include "kern.h"
 #include "pktcraft.h"
 
-static const uint8_t B = MX_ACT_BLOCK, A = MX_ACT_ALLOW;
+static const uint8_t B = MX_ACT_BLOCK;
 
 /* ALSO(c): a second counter that must move by one with the outcome. */
 #define ALSO(c) ((c) + 1)
@@ -544,7 +544,7 @@ static void test_foreach(void **state)
 	assert_int_equal(nb, 6);
 }
 
-static void put(const char *s, uint8_t action, int64_t ttl_ms);
+static int put(const char *s, uint8_t action, int64_t ttl_ms);
 
 /*
  * test_wide_prefix - an IPv6 prefix too short to enumerate its /48s sets
@@ -561,12 +561,12 @@ static void test_wide_prefix(void **state)
 
 	check_frame("before", buf, len, XDP_PASS, MX_CNT_PASS_UNKNOWN,
 		    ALSO(MX_CNT_PREFILTER_MISS), 0);
-	put("2001:dc0::/26", B, 0);
+	assert_int_equal(put("2001:dc0::/26", B, 0), 0);
 	check_frame("after", sbuf, slen, XDP_DROP, MX_CNT_DROP_PREFIX, 0, 0);
 }
 
-/* put - one fixture entry; prefixes when plen is short. */
-static void put(const char *s, uint8_t action, int64_t ttl_ms)
+/* put - one fixture entry (prefixes when plen is short); 0 or -1. */
+static int put(const char *s, uint8_t action, int64_t ttl_ms)
 {
 	struct kern_verdict v = { .action = action,
 				  .reason = MX_REASON_DNSBL };
@@ -576,7 +576,7 @@ static void put(const char *s, uint8_t action, int64_t ttl_ms)
 
 	if (addr_parse_prefix(s, &a, true, &why) < 0) {
 		fprintf(stderr, "fixture %s: %s\n", s, why);
-		abort();
+		return -1;
 	}
 	if (ttl_ms < 0)
 		v.expires_ns = kern_now_ns() - 1000;
@@ -591,10 +591,38 @@ static void put(const char *s, uint8_t action, int64_t ttl_ms)
 				    &a, &v);
 	if (r < 0) {
 		fprintf(stderr, "fixture %s: %s\n", s, strerror(-r));
-		abort();
+		return -1;
 	}
+	return 0;
 }
 
+/*
+ * The fixture every row runs against: ttl_ms > 0 expires then, 0 never,
+ * -1 has already expired.
+ */
+static const struct {
+	const char *entry;
+	uint8_t action;
+	int64_t ttl_ms;
+} fixture[] = {
+	{ "192.0.2.1", MX_ACT_BLOCK, 3600000 },
+	{ "192.0.2.2", MX_ACT_ALLOW, 3600000 },
+	{ "192.0.2.3", MX_ACT_BLOCK, -1 },
+	{ "198.51.100.0/24", MX_ACT_BLOCK, 0 },
+	{ "198.51.100.7", MX_ACT_ALLOW, 0 },
+	{ "198.51.100.8", MX_ACT_BLOCK, 0 },
+	{ "203.0.113.0/24", MX_ACT_BLOCK, 0 },
+	{ "203.0.113.0/28", MX_ACT_ALLOW, 0 },
+	{ "203.0.113.5", MX_ACT_BLOCK, 0 },
+	{ "100.64.7.0/24", MX_ACT_BLOCK, -1 },
+	{ "2001:db8:1::1", MX_ACT_BLOCK, 3600000 },
+	{ "2001:db8:2::/48", MX_ACT_BLOCK, 0 },
+	{ "2001:db8:2:1::", MX_ACT_ALLOW, 0 },
+	{ "2001:db8:3::/48", MX_ACT_ALLOW, 0 },
+	{ "10.20.0.0/16", MX_ACT_BLOCK, 0 },
+	{ "10.128.0.0/9", MX_ACT_ALLOW, 0 },
+	{ "2001:db9::/36", MX_ACT_BLOCK, 0 },
+};
 
 static int setup(void **state)
 {
@@ -610,23 +638,10 @@ static int setup(void **state)
 		fprintf(stderr, "kern_load: %s\n", err);
 		return -1;
 	}
-	put("192.0.2.1", B, 3600000);
-	put("192.0.2.2", A, 3600000);
-	put("192.0.2.3", B, -1);
-	put("198.51.100.0/24", B, 0);
-	put("198.51.100.7", A, 0);
-	put("198.51.100.8", B, 0);
-	put("203.0.113.0/24", B, 0);
-	put("203.0.113.0/28", A, 0);
-	put("203.0.113.5", B, 0);
-	put("100.64.7.0/24", B, -1);
-	put("2001:db8:1::1", B, 3600000);
-	put("2001:db8:2::/48", B, 0);
-	put("2001:db8:2:1::", A, 0);
-	put("2001:db8:3::/48", A, 0);
-	put("10.20.0.0/16", B, 0);
-	put("10.128.0.0/9", A, 0);
-	put("2001:db9::/36", B, 0);
+	for (i = 0; i < sizeof(fixture) / sizeof(fixture[0]); i++)
+		if (put(fixture[i].entry, fixture[i].action,
+			fixture[i].ttl_ms) < 0)
+			return -1;
 
 	for (i = 0; i < NROWS; i++) {
 		frames[i].len = pkt_build(&rows[i].spec, frames[i].data,
