@@ -33,6 +33,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <libgen.h>
+#include <signal.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
 #include <net/if.h>
@@ -75,6 +76,10 @@ struct bench {
 	uint32_t n_verdicts, n_prefixes;
 	struct pkt_frame syn4, ack4, syn6, ack6;
 };
+
+/* The private bpffs, for the signal handler to take down. */
+static char tmp[] = "/tmp/mxwall-bench-bpf.XXXXXX";
+static char mnt[64];
 
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
 
@@ -609,7 +614,7 @@ static int veth_gen(struct bench *b, const char *ifname, uint32_t pool,
 	return 0;
 }
 
-static int setup(struct bench *b, const char *dir, char *tmp)
+static int setup(struct bench *b, const char *dir)
 {
 	struct kern_opts o = { .max_verdicts = b->n_verdicts + 16,
 			       .max_prefixes = 1u << 17,
@@ -626,6 +631,7 @@ static int setup(struct bench *b, const char *dir, char *tmp)
 			strerror(errno));
 		return -1;
 	}
+	snprintf(mnt, sizeof(mnt), "%s", path);
 	snprintf(b->pin, sizeof(b->pin), "%s/mx", path);
 	o.pin_path = b->pin;
 	if (kern_load(&o, &b->k, err, sizeof(err)) < 0) {
@@ -673,15 +679,28 @@ static int mode(struct bench *b, int argc, char **argv)
 	return 1;
 }
 
+/* on_signal - interrupted: unmount and remove the bpffs, then go. */
+static void on_signal(int sig)
+{
+	if (mnt[0]) {
+		umount2(mnt, MNT_DETACH);
+		rmdir(mnt);
+		rmdir(tmp);
+	}
+	_exit(128 + sig);
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = { .repeat = 500000, .n_verdicts = N_VERDICTS,
 			   .n_prefixes = N_PREFIXES };
-	char tmp[] = "/tmp/mxwall-bench-bpf.XXXXXX", path[64];
+	char path[64];
 	char *self = strdup(argv[0]), *dir = dirname(self);
+	bool helper = argc > 1 && argv[1][0] != '-';
 	int r = 1;
 
-	bool helper = argc > 1 && argv[1][0] != '-';
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 
 	if (argc > 1 && strcmp(argv[1], "-q") == 0) {
 		b.repeat = 20000;
@@ -699,7 +718,7 @@ int main(int argc, char **argv)
 	}
 	if (helper)
 		b.n_verdicts = N_XDPFILTER + 16;
-	if (setup(&b, dir, tmp) < 0)
+	if (setup(&b, dir) < 0)
 		goto out;
 	if (helper) {
 		b.repeat = 500000;
