@@ -1234,14 +1234,18 @@ static int check_one(const struct config_tables *ct, const char *param,
 				keys[2] = local;
 			}
 		}
-		if (access_check(&one, keys, 3, &res) == 1) {
+		if (access_check(&one, keys, 3, &res) != 1)
+			continue;
+		/* A side effect (WARN, HOLD, ...) is kept only if first. */
+		if (res.final || !*out) {
 			copy_printable(out, outlen, res.action.orig);
 			snprintf(wbuf, sizeof(wbuf),
 				 "check=%s table=%s line=%d", param, res.table,
 				 res.line);
 			*where = wbuf;
-			return 1;
 		}
+		if (res.final)
+			return 1;
 	}
 	return 0;
 }
@@ -1252,6 +1256,14 @@ int policy_check_tables(const struct mx_config *cfg,
 {
 	const char *sender = req->sender;
 
+	/*
+	 * As in Postfix, a side effect (WARN, HOLD, PREPEND, ...) does not
+	 * stop the walk: a later final action wins, else the first side
+	 * effect is the answer. XXX One policy answer carries one action,
+	 * so a side effect followed by a final action is lost; Postfix
+	 * would apply both.
+	 */
+	*out = '\0';
 	if (*req->helo_name &&
 	    check_one(&cfg->helo_checks, "helo_checks", req->helo_name,
 		      false, out, outlen, where))
@@ -1266,5 +1278,5 @@ int policy_check_tables(const struct mx_config *cfg,
 	    check_one(&cfg->recipient_checks, "recipient_checks",
 		      req->recipient, true, out, outlen, where))
 		return 1;
-	return 0;
+	return *out != '\0';
 }

@@ -180,10 +180,11 @@ int policy_verdict_action(const struct verdict *v, const char *client,
 			  char *out, size_t outlen);
 
 /*
- * policy_check_tables - step 3 of the decision: the first action of
- * helo_checks, sender_checks, recipient_checks that is not DUNNO, copied
- * verbatim to out; *where is set to the table and line ("regexp:/x, line
- * 3", static storage until the next call). 1 when found, 0 for DUNNO.
+ * policy_check_tables - step 3 of the decision: the first final action
+ * of helo_checks, sender_checks, recipient_checks (else the first side
+ * effect such as WARN or HOLD), copied verbatim to out; *where is set to
+ * the table and line (static storage until the next call). 1 when
+ * found, 0 for DUNNO.
  */
 int policy_check_tables(const struct mx_config *cfg,
 			const struct policy_request *req, char *out,

@@ -369,6 +369,8 @@ static const struct golden {
 	{ "client-before-sender", 0, 100 },
 	{ "helo-reject", 0, 100 },
 	{ "helo-dunno-then-sender", 0, 100 },
+	{ "helo-hold-then-discard", 0, 100 },
+	{ "helo-hold-only", 0, 100 },
 	{ "recipient-actions", 0, 100 },
 	{ "value-with-equals", 0, 100 },
 	{ "overlong-line", 0, 100 },
