@@ -203,10 +203,13 @@ static void reason_text(const struct verdict *v, char *buf, size_t len)
 			 verdict_reason_name(v->reason), v->rule.table,
 			 v->rule.line, q2, q);
 	} else if (v->list[0]) {
+		/* The TXT is kept so a cached block is refused in words. */
+		log_quote(q, sizeof(q), v->txt, (size_t)-1);
 		snprintf(buf, len, "reason=%s list=%s reply=%u.%u.%u.%u "
-			 "score=%d", verdict_reason_name(v->reason), v->list,
-			 v->reply[0], v->reply[1], v->reply[2], v->reply[3],
-			 v->score);
+			 "score=%d%s%.240s%s", verdict_reason_name(v->reason),
+			 v->list, v->reply[0], v->reply[1], v->reply[2],
+			 v->reply[3], v->score, *q ? " txt=\"" : "", q,
+			 *q ? "\"" : "");
 	} else {
 		snprintf(buf, len, "reason=%s",
 			 verdict_reason_name(v->reason));
@@ -440,6 +443,8 @@ static void verdict_from_entry(struct daemon *d, const struct cache_entry *e,
 		else if (strcmp(key, "text") == 0)
 			snprintf(v->rule.result, sizeof(v->rule.result), "%s",
 				 val);
+		else if (strcmp(key, "txt") == 0)
+			snprintf(v->txt, sizeof(v->txt), "%s", val);
 	}
 	if (v->reason == MX_REASON_MANUAL && e->action == DAEMON_BLOCK) {
 		snprintf(text, sizeof(text), "REJECT %.200s",
