@@ -511,9 +511,11 @@ static void eval_done(const struct verdict *v, void *arg)
 	free(p);
 }
 
-/* pend_start - the pending evaluation for key, started if needed. */
-static struct pending *pend_start(struct daemon *d, const struct mx_addr *a,
-				  const struct mx_addr *key)
+/* pend_start_flags - the pending evaluation for key, started if needed. */
+static struct pending *pend_start_flags(struct daemon *d,
+					const struct mx_addr *a,
+					const struct mx_addr *key,
+					unsigned flags)
 {
 	struct pending *p = pend_find(d, key);
 	unsigned b;
@@ -529,7 +531,7 @@ static struct pending *pend_start(struct daemon *d, const struct mx_addr *a,
 	p->next = d->pend[b];
 	d->pend[b] = p;
 	d->npending++;
-	p->req = eval_request(d->eval, a, NULL, 0, eval_done, p);
+	p->req = eval_request(d->eval, a, NULL, flags, eval_done, p);
 	if (!p->req) {
 		pend_unlink(d, p);
 		free(p);
@@ -537,6 +539,13 @@ static struct pending *pend_start(struct daemon *d, const struct mx_addr *a,
 		return NULL;
 	}
 	return p;
+}
+
+/* pend_start - the pending evaluation for key, started if needed. */
+static struct pending *pend_start(struct daemon *d, const struct mx_addr *a,
+				  const struct mx_addr *key)
+{
+	return pend_start_flags(d, a, key, 0);
 }
 
 enum daemon_lookup daemon_client(struct daemon *d, const struct mx_addr *a,
@@ -912,7 +921,7 @@ static void sweep_refresh(struct daemon *d, struct cache_entry *e,
 	if (key.plen != addr_bits(&key))
 		return;
 	e->flags |= CACHE_REFRESH;
-	pend_start(d, &key, &key);
+	pend_start_flags(d, &key, &key, EVAL_RECHECK);
 }
 
 /* sweep_tick - remove a chunk of expired verdicts (EXPIRE lines). */

@@ -1126,8 +1126,9 @@ static void job_finish(struct job *j)
 		return;
 	}
 	fill_verdict(j, &v);
-	if (!v.dry_run && v.reason != MX_REASON_STATIC &&
-	    v.reason != MX_REASON_PREFIX) {
+	/* Re-checks would count one knocking host again and again. */
+	if (!v.dry_run && !(j->flags & EVAL_RECHECK) &&
+	    v.reason != MX_REASON_STATIC && v.reason != MX_REASON_PREFIX) {
 		breaker_note(ev, breaker_count(&ev->br,
 					       v.action == VERDICT_BLOCK,
 					       evloop_now_ms(ev->loop)));

@@ -43,6 +43,8 @@ struct eval_req;
 
 /* Flags for eval_request. */
 #define EVAL_DRY_RUN 0x1u /* mxwallctl test: no log, no breaker count */
+/* A block decided again before it expires: not counted by the breaker. */
+#define EVAL_RECHECK 0x2u
 
 typedef void (*eval_done_cb)(const struct verdict *v, void *arg);
 
