@@ -607,7 +607,8 @@ static int veth_gen(struct bench *b, const char *ifname, uint32_t pool,
 	d1 = drops(k);
 	printf("sent %.2f M packets/s from %u sources", sent / t / 1e6, pool);
 	if (k)
-		printf("; mxwall dropped %.2f M packets/s", (d1 - d0) / t / 1e6);
+		printf("; mxwall dropped %.2f M packets/s",
+		       (d1 - d0) / t / 1e6);
 	printf(" (%.1f s)\n", t);
 	kern_close(k);
 	free(a);

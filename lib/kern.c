@@ -758,7 +758,8 @@ static void pf_fill(uint64_t *base, uint64_t lo, uint64_t hi)
 
 	for (i = lo; i <= hi; i++) {
 		if ((i & 63) == 0 && hi - i >= 63) {
-			__atomic_store_n(&base[i >> 6], ~0ull, __ATOMIC_RELAXED);
+			__atomic_store_n(&base[i >> 6], ~0ull,
+					 __ATOMIC_RELAXED);
 			i += 63;
 			continue;
 		}
@@ -1066,7 +1067,8 @@ static int walk_hash(struct kern *k, int idx, kern_entry_cb cb, void *arg)
 					 vals, &count, &bo) < 0 ? errno : 0;
 		if (e && e != ENOENT) {
 			if (in == NULL && (e == EINVAL || e == ENOTSUP))
-				r = walk(k, idx, idx == M_V4 ? WALK_V4 : WALK_V6,
+				r = walk(k, idx,
+					 idx == M_V4 ? WALK_V4 : WALK_V6,
 					 cb, arg);
 			else
 				r = -e;

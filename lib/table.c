@@ -741,7 +741,8 @@ static int inline_rules(struct parse *ps, const char *spec,
 			break;
 		ps->line = count + 1;
 		if (*p == 0) {
-			perr(ps, "missing \"}\" at the end of the inline table");
+			perr(ps, "missing \"}\" at the end of the "
+			     "inline table");
 			goto fail;
 		}
 		if (*p != '{') {

@@ -324,8 +324,8 @@ int main(int argc, char **argv)
 	size_t n;
 
 	if (argc == 4 && strcmp(argv[1], "--rules") == 0) {
-		rng_state = strtoull(argv[2], NULL, 10) * 0x9E3779B97F4A7C15ULL +
-			    1;
+		rng_state = strtoull(argv[2], NULL, 10) *
+			    0x9E3779B97F4A7C15ULL + 1;
 		return rules(argv[3]);
 	}
 	if (argc != 3) {

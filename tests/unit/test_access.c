@@ -85,7 +85,8 @@ static void test_parse(void **state)
 		int rc = access_parse(c->result, &act);
 
 		if (rc != c->rc)
-			fail_msg("\"%s\": rc %d, want %d", c->result, rc, c->rc);
+			fail_msg("\"%s\": rc %d, want %d", c->result, rc,
+				 c->rc);
 		if (rc < 0)
 			continue;
 		if (act.kind != c->kind)

@@ -308,8 +308,8 @@ static void test_open_tables(void **state)
 	assert_null(cfg);
 	assert_string_equal(captured, "warning: mxwall.conf, line 1: "
 			    "client_checks: regexp:{ {/a/q b} }, line 1: "
-			    "unknown flag \"q\" after the pattern (regexp flags "
-			    "are i, m and x): keeping the old "
+			    "unknown flag \"q\" after the pattern "
+			    "(regexp flags are i, m and x): keeping the old "
 			    "configuration\n");
 }
 
@@ -329,7 +329,8 @@ static void test_dump_roundtrip(void **state)
 	fp = open_memstream(&text, &len);
 	config_dump(fp, a, false);
 	fclose(fp);
-	assert_non_null(strstr(text, "# mxwall.conf, line 1\nmode = observe\n"));
+	assert_non_null(strstr(text,
+			       "# mxwall.conf, line 1\nmode = observe\n"));
 	assert_non_null(strstr(text, "# default\nbackend = xdp\n"));
 	assert_non_null(strstr(text, "client_checks = regexp:{ {/^unknown$$/ "
 				     "REJECT $$$$} }\n"));
@@ -404,8 +405,10 @@ static void test_duration(void **state)
 		long secs;
 	} good[] = { { "0", 0 }, { "45", 45 }, { "45s", 45 }, { "2m", 120 },
 		     { "3h", 10800 }, { "1d", 86400 }, { "2w", 1209600 } };
-	static const char *const bad[] = { "", "s", "1x", "1hh", "-1",
-					   " 1", "1 h", "99999999999999999999" };
+	static const char *const bad[] = {
+		"", "s", "1x", "1hh", "-1", " 1", "1 h",
+		"99999999999999999999"
+	};
 	const char *why;
 	long s;
 	size_t i;
