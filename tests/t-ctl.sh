@@ -31,10 +31,7 @@ GOLD=$TOP/tests/ctl
 D=$LABDIR
 
 # ---- users: the daemon's, a member of its group, an outsider ----
-getent passwd mxwall >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin mxwall ||
-	t_skip_all "cannot create the mxwall user"
+t_need_mxwall_user
 getent group mxwall >/dev/null || groupadd --system mxwall ||
 	t_skip_all "cannot create the mxwall group"
 OUTSIDER=mxctl$$

@@ -21,10 +21,7 @@ CTL=$BUILD/tools/ctlcall
 command -v nft >/dev/null || t_skip_all "nft is not installed"
 command -v rbldnsd >/dev/null || t_skip_all "rbldnsd is not installed"
 command -v dnsmasq >/dev/null || t_skip_all "dnsmasq is not installed"
-getent passwd mxwall >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin mxwall ||
-	t_skip_all "cannot create the mxwall user"
+t_need_mxwall_user
 
 srv=$(lab_ns srv) && cli=$(lab_ns cli) || t_skip_all "cannot create namespaces"
 lab_veth "$srv" veth0 "$cli" veth1 || t_skip_all "cannot create veth"

@@ -17,10 +17,7 @@ t_need_root
 CTL=$BUILD/tools/ctlcall
 [ -x "$CTL" ] || t_skip_all "$CTL not built"
 
-getent passwd mxwall >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin mxwall ||
-	t_skip_all "cannot create the mxwall user"
+t_need_mxwall_user
 
 NS=$(lab_ns pf) || t_skip_all "cannot create a network namespace"
 D=$LABDIR

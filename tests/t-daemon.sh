@@ -27,10 +27,7 @@ t_need_root
 [ -r /sys/kernel/btf/vmlinux ] || t_skip_all "kernel without BTF"
 command -v rbldnsd >/dev/null || t_skip_all "rbldnsd is not installed"
 command -v dnsmasq >/dev/null || t_skip_all "dnsmasq is not installed"
-getent passwd mxwall >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin mxwall ||
-	t_skip_all "cannot create the mxwall user"
+t_need_mxwall_user
 
 lab_bpffs_private || t_skip_all "cannot mount a bpf filesystem"
 PIN=$LAB_BPFFS/mx

@@ -16,10 +16,7 @@
 t_need_root
 [ -x "$MXWALLD" ] || t_skip_all "$MXWALLD not built"
 [ -r /sys/kernel/btf/vmlinux ] || t_skip_all "kernel without BTF"
-for p in rbldnsd dnsmasq postfix swaks; do
-	command -v $p >/dev/null 2>&1 || [ -x /usr/sbin/$p ] ||
-		t_skip_all "$p is not installed"
-done
+t_need_progs rbldnsd dnsmasq postfix swaks
 
 # demo TAG - run the demo with lab tag TAG; output in $LABDIR/TAG.out.
 demo() {

@@ -22,14 +22,8 @@
 t_need_root
 [ -x "$MXWALLD" ] || t_skip_all "$MXWALLD not built"
 [ -x "$MXWALLCTL" ] || t_skip_all "$MXWALLCTL not built"
-for p in postfix swaks rbldnsd dnsmasq; do
-	command -v $p >/dev/null 2>&1 ||
-		[ -x /usr/sbin/$p ] || t_skip_all "$p is not installed"
-done
-getent passwd mxwall >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin mxwall ||
-	t_skip_all "cannot create the mxwall user"
+t_need_progs postfix swaks rbldnsd dnsmasq
+t_need_mxwall_user
 
 MX4=192.0.2.1 GOOD4=192.0.2.10 LISTED4=192.0.2.66 DYN4=192.0.2.77
 mx=$(lab_ns mx) && cl=$(lab_ns cl) && lab_veth "$mx" mx0 "$cl" cl0 ||

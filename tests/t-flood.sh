@@ -33,14 +33,8 @@ t_need_root
 [ -x "$MXWALLCTL" ] || t_skip_all "$MXWALLCTL not built"
 command -v rbldnsd >/dev/null || t_skip_all "rbldnsd is not installed"
 command -v dnsmasq >/dev/null || t_skip_all "dnsmasq is not installed"
-for p in postfix swaks; do
-	command -v $p >/dev/null 2>&1 ||
-		[ -x /usr/sbin/$p ] || t_skip_all "$p is not installed"
-done
-getent passwd mxwall >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin mxwall ||
-	t_skip_all "cannot create the mxwall user"
+t_need_progs postfix swaks
+t_need_mxwall_user
 
 N=100000
 MX=$(lab_ns mx) && OUT=$(lab_ns out) && lab_veth "$MX" mx0 "$OUT" out0 ||

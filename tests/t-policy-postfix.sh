@@ -26,14 +26,8 @@
 
 t_need_root
 [ -x "$MXWALLD" ] || t_skip_all "$MXWALLD is not built"
-for p in postfix swaks dnsmasq rbldnsd; do
-	command -v $p >/dev/null 2>&1 ||
-		[ -x /usr/sbin/$p ] || t_skip_all "$p is not installed"
-done
-getent passwd mxwall >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin mxwall ||
-	t_skip_all "cannot create the mxwall user"
+t_need_progs postfix swaks dnsmasq rbldnsd
+t_need_mxwall_user
 BACKEND=xdp
 [ -r /sys/kernel/btf/vmlinux ] || BACKEND=none
 lab_bpffs_private || BACKEND=none

@@ -32,10 +32,7 @@ command -v rbldnsd >/dev/null || t_skip_all "rbldnsd is not installed"
 command -v dnsmasq >/dev/null || t_skip_all "dnsmasq is not installed"
 command -v python3 >/dev/null || t_skip_all "python3 is not installed"
 command -v setpriv >/dev/null || t_skip_all "setpriv is not installed"
-getent passwd mxwall >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin mxwall ||
-	t_skip_all "cannot create the mxwall user"
+t_need_mxwall_user
 MX_UID=$(id -u mxwall)
 MX_GID=$(getent group mxwall | cut -d: -f3)
 [ -n "$MX_GID" ] || MX_GID=$(id -g mxwall)

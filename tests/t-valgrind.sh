@@ -31,10 +31,7 @@ command -v valgrind >/dev/null || t_skip_all "valgrind is not installed"
 command -v rbldnsd >/dev/null || t_skip_all "rbldnsd is not installed"
 command -v dnsmasq >/dev/null || t_skip_all "dnsmasq is not installed"
 command -v python3 >/dev/null || t_skip_all "python3 is not installed"
-getent passwd mxwall >/dev/null ||
-	useradd --system --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin mxwall ||
-	t_skip_all "cannot create the mxwall user"
+t_need_mxwall_user
 BACKEND=${BACKEND:-xdp}
 [ -r /sys/kernel/btf/vmlinux ] || BACKEND=none
 D=$LABDIR

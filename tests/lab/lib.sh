@@ -72,6 +72,24 @@ t_need_root() {
 	[ "$(id -u)" = 0 ] || t_skip_all "needs root (namespaces, BPF)"
 }
 
+# t_need_progs PROG... - skip the suite unless each program is on $PATH
+# or in /usr/sbin.
+t_need_progs() {
+	for _p in "$@"; do
+		command -v "$_p" >/dev/null 2>&1 ||
+			[ -x "/usr/sbin/$_p" ] || t_skip_all "$_p is not installed"
+	done
+}
+
+# t_need_mxwall_user - the system user mxwalld drops to (user = mxwall):
+# created when missing, or the suite is skipped.
+t_need_mxwall_user() {
+	getent passwd mxwall >/dev/null ||
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin mxwall ||
+		t_skip_all "cannot create the mxwall user"
+}
+
 lab_cleanup() {
 	set +e
 	# Registrations made inside $(...) reach us through these files.
