@@ -848,6 +848,16 @@ static const char *dnsbl_state_name(int state)
 					    : "unknown";
 }
 
+/* json_list_counts - a list's query counters and mean answer time. */
+static void json_list_counts(struct json *j, const struct dnsbl_health *h)
+{
+	json_uint(j, "queries", h->queries);
+	json_uint(j, "listed", h->listed);
+	json_uint(j, "errors", h->errors);
+	json_uint(j, "timeouts", h->timeouts);
+	json_double(j, "rtt_ms", h->rtt_ms);
+}
+
 /* one_list - one list's health, as text or JSON. */
 static void one_list(const struct dnsbl_health *h, void *arg)
 {
@@ -865,11 +875,7 @@ static void one_list(const struct dnsbl_health *h, void *arg)
 		json_string(&c->j, "note", h->dead_note);
 		json_int(&c->j, "checked", (int64_t)h->checked);
 		json_int(&c->j, "since", (int64_t)h->since);
-		json_uint(&c->j, "queries", h->queries);
-		json_uint(&c->j, "listed", h->listed);
-		json_uint(&c->j, "errors", h->errors);
-		json_uint(&c->j, "timeouts", h->timeouts);
-		json_double(&c->j, "rtt_ms", h->rtt_ms);
+		json_list_counts(&c->j, h);
 		json_object_end(&c->j);
 		return;
 	}
@@ -986,11 +992,7 @@ static void one_list_stat(const struct dnsbl_health *h, void *arg)
 	} else if (c->req.json) {
 		json_object_begin(&c->j, NULL);
 		json_string(&c->j, "list", h->domain);
-		json_uint(&c->j, "queries", h->queries);
-		json_uint(&c->j, "listed", h->listed);
-		json_uint(&c->j, "errors", h->errors);
-		json_uint(&c->j, "timeouts", h->timeouts);
-		json_double(&c->j, "rtt_ms", h->rtt_ms);
+		json_list_counts(&c->j, h);
 		json_object_end(&c->j);
 	} else {
 		text(c, "  %-30s %8" PRIu64 " queries %8" PRIu64 " listed %6"
