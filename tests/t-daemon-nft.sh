@@ -74,15 +74,7 @@ lab_spawn "$srv" sh -c "exec '$MXWALLD' -f -c '$D/mxwall.conf' \
 	</dev/null >/dev/null 2>>'$D/daemon.log'" >"$D/pid"
 PID=$(cat "$D/pid")
 
-wait_log() {
-	i=0 max=$((${2:-8} * 10))
-	while [ $i -lt $max ]; do
-		grep -Eq -- "$1" "$D/daemon.log" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+wait_log() { lab_wait_grep "$D/daemon.log" "$1" "${2:-8}"; }
 connect() { lab_tcp_connect "$cli" "$1" 10.98.0.1 25 1.5; }
 nftx() { ip netns exec "$srv" nft "$@"; }
 

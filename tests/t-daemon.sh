@@ -124,15 +124,7 @@ start() {
 }
 connect() { lab_tcp_connect "$cli" "$1" 10.99.0.1 25 1.5; }
 # wait_log REGEX [SECONDS] - until the daemon's log has a matching line.
-wait_log() {
-	i=0 max=$((${2:-8} * 10))
-	while [ $i -lt $max ]; do
-		grep -Eq -- "$1" "$D/daemon.log" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+wait_log() { lab_wait_grep "$D/daemon.log" "$1" "${2:-8}"; }
 ctl() { ip netns exec "$srv" "$MXWALLCTL" -s "$D/no-daemon.sock" "$@"; }
 # policy_ask ADDR - the policy service's answer for a RCPT from ADDR.
 policy_ask() {

@@ -175,15 +175,7 @@ stop() {
 		i=$((i + 1))
 	done
 }
-wait_log() {
-	i=0 max=$((${2:-10} * 10))
-	while [ $i -lt $max ]; do
-		grep -Eq -- "$1" "$D/daemon.log" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+wait_log() { lab_wait_grep "$D/daemon.log" "$1" "${2:-10}"; }
 # status FIELD - a line of /proc/$PID/status, tabs as spaces.
 status() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$PID/status" | tr '\t' ' '; }
 

@@ -163,6 +163,18 @@ lab_wait_port() {
 	return 1
 }
 
+# lab_wait_grep FILE REGEX [SECONDS] - wait until FILE has a line that
+# matches the extended regular expression REGEX.
+lab_wait_grep() {
+	i=0 max=$((${3:-5} * 10))
+	while [ $i -lt $max ]; do
+		grep -Eq -- "$2" "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # lab_wait_file FILE [SECONDS] - wait until FILE exists.
 lab_wait_file() {
 	i=0 max=$((${2:-5} * 10))
