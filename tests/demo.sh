@@ -117,10 +117,7 @@ dns_dnsmasq "$mx" 53 --server=/bl.test/127.0.0.1#5301 \
 	--host-record=77.2.0.192.dynamic.example.net,$DYN ||
 	die "dnsmasq did not start"
 # Postfix (and swaks' name lookups) resolve through it too.
-mkdir -p "/etc/netns/$mx"
-echo "nameserver 127.0.0.1" >"/etc/netns/$mx/resolv.conf"
-netns_conf_cleanup() { rm -rf "/etc/netns/$mx"; }
-lab_on_exit netns_conf_cleanup
+dns_resolv_conf "$mx"
 
 # ---- Postfix and mxwalld on the MX host ----
 lab_bpffs_private || die "cannot mount a bpf filesystem"

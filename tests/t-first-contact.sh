@@ -40,10 +40,7 @@ cat >"$(dns_zone_file bl)" <<EOF
 $LISTED4
 EOF
 dns_rbldnsd "$mx" 5301 bl.test:ip4set:bl || t_skip_all "rbldnsd does not start"
-mkdir -p "/etc/netns/$mx"
-echo "nameserver 127.0.0.1" >"/etc/netns/$mx/resolv.conf"
-netns_conf_cleanup() { rm -rf "/etc/netns/$mx"; }
-lab_on_exit netns_conf_cleanup
+dns_resolv_conf "$mx"
 dns_dnsmasq "$mx" 53 --server=/bl.test/127.0.0.1#5301 \
 	--host-record=good.client.example,$GOOD4 \
 	--host-record=77.2.0.192.dynamic.example.net,$DYN4 ||

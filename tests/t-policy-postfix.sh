@@ -70,10 +70,7 @@ dns_dnsmasq "$mx" 53 --server=/bl.example/127.0.0.1#5301 \
 	--host-record=good6.client.example,$GOOD6 \
 	--host-record=77.2.0.192.dynamic.example.net,$DYN4 ||
 	t_skip_all "dnsmasq does not start here"
-mkdir -p "/etc/netns/$mx"
-echo "nameserver 127.0.0.1" >"/etc/netns/$mx/resolv.conf"
-netns_conf_cleanup() { rm -rf "/etc/netns/$mx"; }
-lab_on_exit netns_conf_cleanup
+dns_resolv_conf "$mx"
 
 # Postfix first: it creates the private/ folder mxwalld listens in.
 pf_setup "$mx"

@@ -22,6 +22,9 @@
 #   dns_silent NS PORT            drop UDP to 127.0.0.1:PORT on input: a
 #                                 server that never answers
 #   dns_query_count FILE PATTERN  how many logged queries match PATTERN
+#   dns_resolv_conf NS            programs run with ip netns exec NS
+#                                 (Postfix, swaks) resolve through
+#                                 127.0.0.1; removed at exit
 #
 # Every process goes through lab_spawn, so the lab's trap ends it by PID.
 
@@ -129,4 +132,17 @@ EOF
 # dns_query_count FILE PATTERN - logged queries matching PATTERN (grep -E).
 dns_query_count() {
 	grep -Ec -- "$2" "$1" 2>/dev/null || true
+}
+
+# dns_resolv_conf NS - /etc/netns/NS/resolv.conf naming 127.0.0.1 (the
+# dnsmasq of dns_dnsmasq NS 53), removed by the lab's trap.
+dns_resolv_conf() {
+	mkdir -p "/etc/netns/$1"
+	echo "nameserver 127.0.0.1" >"/etc/netns/$1/resolv.conf"
+	DNS_NETNS_CONF="${DNS_NETNS_CONF:-} /etc/netns/$1"
+	lab_on_exit dns_resolv_conf_cleanup
+}
+dns_resolv_conf_cleanup() {
+	for _d in $DNS_NETNS_CONF; do rm -rf "$_d"; done
+	DNS_NETNS_CONF=
 }
