@@ -54,6 +54,7 @@ conf() {
 	user = mxwall
 	dns_servers = 127.0.0.1:53
 	dns_max_inflight = 1000
+	circuit_breaker = no
 	client_checks = regexp:$D/client_check
 	CONF
 }
@@ -107,9 +108,10 @@ rm -rf "$LAB_BPFFS/cold"
 conf "$LAB_BPFFS/ring"
 run || skip "mxwalld does not start here"
 ip netns exec "$cli" "$BD" syn veth1 "$MAC" 10.97.0.1 "$R" &
+synpid=$!
 ip netns exec "$srv" "$BD" wait "$D/control.sock" "$R" 60
-wait
+wait $synpid
 MXWALL_PIN_PATH=$LAB_BPFFS/ring ip netns exec "$srv" "$MXWALLCTL" \
 	-s "$D/no-daemon.sock" stats 2>/dev/null |
-	grep -E "^(event_posted|event_lost) "
+	grep -E "^event_(posted|lost|dedup) "
 stop
