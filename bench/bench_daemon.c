@@ -11,8 +11,8 @@
  *       bursts, and print how long the sending took;
  *   bench_daemon wait SOCKET N SECONDS
  *       poll the daemon's status until it holds N blocked verdicts, none
- *       arrived for 3 s, or SECONDS pass; print how many arrived and
- *       the rate.
+ *       arrived for 8 s (DNS retries), or SECONDS pass; print how many
+ *       arrived and the rate up to the last one.
  *
  * Only for the lab the benchmark builds: frames go to an interface in a
  * namespace it created.
@@ -175,7 +175,7 @@ static long status_blocked(const char *sock)
 }
 
 /*
- * bench_wait - until N verdicts, or no new one for 3 s, or SECONDS; the
+ * bench_wait - until N verdicts, or no new one for 8 s, or SECONDS; the
  * rate counts up to the last verdict that arrived.
  */
 static int bench_wait(const char *sock, long n, double secs)
@@ -189,7 +189,7 @@ static int bench_wait(const char *sock, long n, double secs)
 			last = got;
 			last_t = t;
 		}
-		if (got >= n || (got > 0 && t - last_t > 3))
+		if (got >= n || (got > 0 && t - last_t > 8))
 			break;
 		usleep(20000);
 	}
