@@ -195,12 +195,7 @@ sleep 0.5
 t_check "the periodic snapshot holds the latest verdict" \
 	grep -q "^203.0.113.9 block manual " "$D/state/verdicts"
 
-kill -TERM "$PID"
-i=0
-while [ $i -lt 50 ] && kill -0 "$PID" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+lab_stop "$PID"
 t_check "stops on SIGTERM" sh -c "! kill -0 $PID 2>/dev/null"
 t_eq "STOPPING=1 sent at stop" "$(tail -n 1 "$D/notify.log")" "STOPPING=1"
 t_check "snapshot written at stop, with its header" \

@@ -264,12 +264,7 @@ short_at=$(date +%s)
 
 # Stop: the snapshot is written. Take .3 out of the kernel by hand, make
 # DNS silent, start again: .3 must be blocked from the snapshot alone.
-kill -TERM "$PID"
-i=0
-while [ $i -lt 50 ] && kill -0 "$PID" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+lab_stop "$PID"
 t_check "snapshot holds the dynamic block" \
 	grep -q "^10.99.0.3 block rule " "$D/state/verdicts"
 ctl forget 10.99.0.3 >/dev/null 2>&1

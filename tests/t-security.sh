@@ -168,12 +168,7 @@ start() {
 }
 # stop - SIGTERM, and wait for the process to go.
 stop() {
-	kill -TERM "$PID" 2>/dev/null
-	i=0
-	while [ $i -lt 50 ] && kill -0 "$PID" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	lab_stop "$PID" 2>/dev/null
 }
 wait_log() { lab_wait_grep "$D/daemon.log" "$1" "${2:-10}"; }
 # status FIELD - a line of /proc/$PID/status, tabs as spaces.

@@ -210,12 +210,7 @@ ctl reload
 t_eq "ctl reload exits 0" "$RC" 0
 OUT=$(policy 10040 192.0.2.66,x.example,a@b.example)
 t_match "policy still answers after the reloads" "$OUT" '^action=554'
-kill -TERM "$PID"
-i=0
-while [ $i -lt 300 ] && kill -0 "$PID" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+lab_stop "$PID" 30
 wait "$PID" 2>/dev/null
 RC=$?
 t_check "the daemon stopped on SIGTERM" wait_log "stopped" 1

@@ -175,6 +175,17 @@ lab_wait_grep() {
 	return 1
 }
 
+# lab_stop PID [SECONDS] - SIGTERM to PID, then wait until it is gone,
+# at most SECONDS (5); the caller checks whether it went.
+lab_stop() {
+	kill -TERM "$1"
+	i=0 max=$((${2:-5} * 10))
+	while [ $i -lt $max ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # lab_wait_file FILE [SECONDS] - wait until FILE exists.
 lab_wait_file() {
 	i=0 max=$((${2:-5} * 10))
