@@ -101,7 +101,11 @@ queued() {
 delivered() {
 	pf_wait_log " $1: to=<bob@example.org>.*status=sent"
 }
-REFUSED="<\\*\\* 554 5\\.7\\.1 <bob@example\\.org>: Recipient address rejected: Service unavailable; Client host \\[%s\\] blocked using bl\\.test"
+# What swaks shows for a refused client (%s: its address).
+RCPT_NO="<\\*\\* 554 5\\.7\\.1 <bob@example\\.org>: "
+RCPT_NO="${RCPT_NO}Recipient address rejected: "
+REFUSED="${RCPT_NO}Service unavailable; Client host \\[%s\\] blocked"
+REFUSED="$REFUSED using bl\\.test"
 
 # Before the restart.
 out=$(mail $LISTED4)
@@ -115,7 +119,8 @@ t_check "before: good client's mail delivered" delivered "$id"
 
 # Restart Postfix.
 pf_stop
-t_check "Postfix stopped" sh -c "! ip netns exec $mx ss -Hltn 'sport = :25' | grep -q ."
+t_check "Postfix stopped" \
+	sh -c "! ip netns exec $mx ss -Hltn 'sport = :25' | grep -q ."
 t_check "mxwalld's policy socket survives Postfix's stop" \
 	test -S "$PF_POLICY_SOCKET"
 pf_start

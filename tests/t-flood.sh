@@ -58,9 +58,10 @@ now=$(date +%s)
 awk -v n=$N -v now="$now" 'BEGIN {
 	print "# mxwall verdicts v1"
 	for (i = 0; i < n; i++)
-		printf "10.%d.%d.%d block dnsbl 1 %d %d reason=dnsbl list=bl.test reply=127.0.0.2 score=1\n",
+		printf "10.%d.%d.%d block dnsbl 1 %d %d %s\n",
 		    64 + int(i / 65536), int(i / 256) % 256, i % 256, now,
-		    now + 3600
+		    now + 3600,
+		    "reason=dnsbl list=bl.test reply=127.0.0.2 score=1"
 }' >"$D/state/verdicts"
 chown mxwall "$D/state/verdicts"
 dns_rbldnsd "$MX" 5301 bl.test:ip4set:bl || t_skip_all "rbldnsd does not start"

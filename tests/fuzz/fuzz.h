@@ -2,9 +2,9 @@
  * fuzz.h - small helpers shared by mxwall's libFuzzer targets.
  *
  * Each target is one file tests/fuzz/fuzz_NAME.c defining
- * LLVMFuzzerTestOneInput; its "FUZZ_SOURCES:" comment line lists the
- * project sources it is linked with and "FUZZ_LIBS:" the libraries
- * (tests/fuzz/run.sh reads both). A target checks the contracts its
+ * LLVMFuzzerTestOneInput; its "FUZZ_SOURCES:" comment lines (one or
+ * more) list the project sources it is linked with and "FUZZ_LIBS:" the
+ * libraries (tests/fuzz/run.sh reads both). A target checks the contracts its
  * parser's header promises, not only that nothing crashes: a broken
  * promise calls fuzz_fail(), which aborts so libFuzzer saves the input.
  */
@@ -19,7 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* fuzz_fail - report a broken contract and abort (libFuzzer keeps the input). */
+/* fuzz_fail - report a broken contract and abort; libFuzzer keeps the input. */
 #define fuzz_fail(...)                                                     \
 	do {                                                               \
 		fprintf(stderr, "fuzz: %s:%d: ", __FILE__, __LINE__);      \

@@ -13,7 +13,8 @@
  * mxwall's own parser accepts the output (tables not opened): a
  * stronger promise than import.h makes, for exploring.
  *
- * FUZZ_SOURCES: lib/import.c lib/config.c lib/dnsbl_dead.c lib/table.c lib/table_lines.c lib/addr.c lib/log.c
+ * FUZZ_SOURCES: lib/import.c lib/config.c lib/dnsbl_dead.c lib/table.c
+ * FUZZ_SOURCES: lib/table_lines.c lib/addr.c lib/log.c
  * FUZZ_LIBS: -lpcre2-8
  */
 #include "config.h"

@@ -16,7 +16,9 @@
  * (empty lines) sent; and the server lets go of the connection after the
  * client has gone (no leak, no stuck state).
  *
- * FUZZ_SOURCES: daemon/policy.c daemon/evloop.c daemon/verdict.c lib/config.c lib/table.c lib/table_lines.c lib/access.c lib/addr.c lib/log.c
+ * FUZZ_SOURCES: daemon/policy.c daemon/evloop.c daemon/verdict.c
+ * FUZZ_SOURCES: lib/config.c lib/table.c lib/table_lines.c lib/access.c
+ * FUZZ_SOURCES: lib/addr.c lib/log.c
  * FUZZ_LIBS: -lpcre2-8
  */
 #include "config.h"

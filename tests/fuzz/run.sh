@@ -7,7 +7,7 @@
 # TARGETs are names like "addr" or "table" (default: every
 # tests/fuzz/fuzz_*.c). Each target is linked with clang
 # -fsanitize=fuzzer,address,undefined from the sources its
-# "FUZZ_SOURCES:" line names and the libraries of "FUZZ_LIBS:". The
+# "FUZZ_SOURCES:" lines name and the libraries of "FUZZ_LIBS:". The
 # objects are shared between targets and rebuilt only when a source or a
 # header it includes changed: run.sh writes $FUZZ_BUILD/fuzz.mk and lets
 # make build everything FUZZ_JOBS (default 2) at a time. A target marked
@@ -45,9 +45,10 @@ fi
 mkdir -p "$FB"
 passed=0 failed=0 skipped=0
 
-# field NAME FILE - the words after "NAME:" on the file's comment line.
+# field NAME FILE - the words after "NAME:" on the file's comment lines
+# (a long list may take several lines, each starting " * NAME:").
 field() {
-	sed -n "s/^ \* $1:[ 	]*//p" "$2" | head -n 1
+	sed -n "s/^ \* $1:[ 	]*//p" "$2" | tr '\n' ' ' | sed 's/ *$//'
 }
 
 # needs_root TARGET - whether the target runs BPF programs.
