@@ -7,6 +7,7 @@
  * with tables.
  */
 #include "dnsbl.h"
+#include "str.h"
 #include "verdict.h"
 
 #include <ctype.h>
@@ -227,18 +228,6 @@ static int entry_outcome(const struct dnsbl_entry *e,
 	return LIST_ERROR;
 }
 
-/* copy_str - bounded copy, always terminated. */
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	size_t n = 0;
-
-	while (src && n + 1 < len && src[n]) {
-		dst[n] = src[n];
-		n++;
-	}
-	dst[n] = 0;
-}
-
 /* dnsbl_score - postscreen scoring, evidence and the deciding entry. */
 int dnsbl_score(const struct dnsbl_entry *e, int nentries,
 		const struct dnsbl_answer *ans, int threshold,
@@ -257,8 +246,8 @@ int dnsbl_score(const struct dnsbl_entry *e, int nentries,
 			int j;
 
 			memset(l, 0, sizeof(*l));
-			copy_str(l->list, sizeof(l->list), e[i].domain);
-			copy_str(l->filter, sizeof(l->filter),
+			str_copy(l->list, sizeof(l->list), e[i].domain);
+			str_copy(l->filter, sizeof(l->filter),
 				 e[i].filter_text);
 			l->weight = e[i].weight;
 			l->kind = (uint8_t)e[i].kind;
@@ -272,7 +261,7 @@ int dnsbl_score(const struct dnsbl_entry *e, int nentries,
 			    a->state == DNSBL_ANS_NONE)
 				l->ttl = a->ttl;
 			if (outcome == LIST_LISTED)
-				copy_str(l->txt, sizeof(l->txt), a->txt);
+				str_copy(l->txt, sizeof(l->txt), a->txt);
 		}
 		if (outcome != LIST_LISTED)
 			continue;
@@ -299,9 +288,9 @@ int dnsbl_score(const struct dnsbl_entry *e, int nentries,
 	if (decider >= 0) {
 		const struct dnsbl_answer *a = &ans[e[decider].zone];
 
-		copy_str(v->list, sizeof(v->list), e[decider].domain);
+		str_copy(v->list, sizeof(v->list), e[decider].domain);
 		memcpy(v->reply, entry_match(&e[decider], a), 4);
-		copy_str(v->txt, sizeof(v->txt), a->txt);
+		str_copy(v->txt, sizeof(v->txt), a->txt);
 	}
 	return v->score;
 }

@@ -26,6 +26,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "resolver.h"
+#include "str.h"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -203,17 +204,6 @@ static void zone_probe(void *arg);
 static void on_now(void *arg);
 
 /* ---- small helpers ---- */
-
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	size_t n = 0;
-
-	while (src && n + 1 < len && src[n]) {
-		dst[n] = src[n];
-		n++;
-	}
-	dst[n] = 0;
-}
 
 static unsigned addr_hash(const struct mx_addr *a)
 {
@@ -455,7 +445,7 @@ static void zone_judged(struct zone *z)
 				       "::FFFF:7F00:1", why6,
 				       sizeof(why6)) == DNSBL_OK;
 	z->checked = time(NULL);
-	copy_str(z->why, sizeof(z->why), why);
+	str_copy(z->why, sizeof(z->why), why);
 	z->state = st;
 	if (st != old) {
 		z->since = z->checked;
@@ -731,11 +721,11 @@ static bool rule_decide(struct job *j, const struct access_result *res,
 	}
 	j->reason = reason;
 	j->decided = true;
-	copy_str(j->rule.table, sizeof(j->rule.table), res->table);
+	str_copy(j->rule.table, sizeof(j->rule.table), res->table);
 	j->rule.line = res->line;
-	copy_str(j->rule.key, sizeof(j->rule.key), key);
-	copy_str(j->rule.text, sizeof(j->rule.text), res->rule);
-	copy_str(j->rule.result, sizeof(j->rule.result), a->orig);
+	str_copy(j->rule.key, sizeof(j->rule.key), key);
+	str_copy(j->rule.text, sizeof(j->rule.text), res->rule);
+	str_copy(j->rule.result, sizeof(j->rule.result), a->orig);
 	return true;
 }
 
@@ -777,14 +767,14 @@ static bool static_decide(struct job *j)
 		j->reason = MX_REASON_STATIC;
 		j->ttl = (uint32_t)cfg->allow_ttl;
 		j->decided = true;
-		copy_str(j->rule.table, sizeof(j->rule.table),
+		str_copy(j->rule.table, sizeof(j->rule.table),
 			 strcmp(what, "loopback") == 0 ||
 					 strcmp(what, "own address") == 0
 				 ? what
 				 : "mynetworks");
-		copy_str(j->rule.key, sizeof(j->rule.key), j->addrtext);
-		copy_str(j->rule.text, sizeof(j->rule.text), what);
-		copy_str(j->rule.result, sizeof(j->rule.result), "OK");
+		str_copy(j->rule.key, sizeof(j->rule.key), j->addrtext);
+		str_copy(j->rule.text, sizeof(j->rule.text), what);
+		str_copy(j->rule.result, sizeof(j->rule.result), "OK");
 		return true;
 	}
 	return check_tables(j, &cfg->client_access, NULL, MX_REASON_PREFIX);
@@ -868,7 +858,7 @@ static void on_fwd_answer(void *arg, const struct res_rrset *rr)
 		j->fcrdns = FCRDNS_TEMPFAIL;
 	}
 	if (j->fcrdns == FCRDNS_OK)
-		copy_str(j->name, sizeof(j->name), j->ptr);
+		str_copy(j->name, sizeof(j->name), j->ptr);
 	names_done(j);
 }
 
@@ -881,7 +871,7 @@ static void on_ptr_answer(void *arg, const struct res_rrset *rr)
 	s->h = NULL;
 	j->pending--;
 	if (rr->status == RES_OK && rr->text[0]) {
-		copy_str(j->ptr, sizeof(j->ptr), rr->text);
+		str_copy(j->ptr, sizeof(j->ptr), rr->text);
 		query(j, &j->fwd_q, Q_FWD, -1, j->ptr,
 		      j->client.family == AF_INET ? RES_T_A : RES_T_AAAA,
 		      on_fwd_answer);
@@ -905,7 +895,7 @@ static void on_txt_answer(void *arg, const struct res_rrset *rr)
 	s->h = NULL;
 	j->pending--;
 	if (rr->status == RES_OK) {
-		copy_str(j->txt[s->zone], VERDICT_TXT_MAX, rr->text);
+		str_copy(j->txt[s->zone], VERDICT_TXT_MAX, rr->text);
 		j->ans[s->zone].txt = j->txt[s->zone];
 	}
 	check_done(j);
@@ -1065,8 +1055,8 @@ static void fill_verdict(struct job *j, struct verdict *v)
 		addr_mask(&v->addr, (unsigned)cfg->ipv6_prefix);
 	v->dry_run = (j->flags & EVAL_DRY_RUN) != 0;
 	v->fcrdns = (uint8_t)j->fcrdns;
-	copy_str(v->ptr, sizeof(v->ptr), j->ptr);
-	copy_str(v->name, sizeof(v->name), j->name);
+	str_copy(v->ptr, sizeof(v->ptr), j->ptr);
+	str_copy(v->name, sizeof(v->name), j->name);
 	v->rule = j->rule;
 	v->tempfail = j->fcrdns == FCRDNS_TEMPFAIL;
 	if (j->decided) {
@@ -1192,7 +1182,7 @@ static struct job *job_new(struct eval *ev, const struct mx_addr *addr,
 	addr_format(&j->client, j->addrtext, sizeof(j->addrtext));
 	j->flags = flags;
 	j->start_ns = verdict_boot_ns();
-	copy_str(j->name, sizeof(j->name), "unknown");
+	str_copy(j->name, sizeof(j->name), "unknown");
 	ev->st.in_flight++;
 	ev->st.evaluations++;
 	return j;
@@ -1214,8 +1204,8 @@ static void job_start(struct job *j, const char *name_override)
 	start_lists(j);
 	if (name_override) {
 		/* mxwallctl test --name: the name is taken as verified. */
-		copy_str(j->ptr, sizeof(j->ptr), name_override);
-		copy_str(j->name, sizeof(j->name), name_override);
+		str_copy(j->ptr, sizeof(j->ptr), name_override);
+		str_copy(j->name, sizeof(j->name), name_override);
 		j->fcrdns = FCRDNS_OK;
 		names_done(j);
 		return;
