@@ -27,16 +27,6 @@ static int no_daemon(const char *cmd)
 }
 
 #if MXWALL_LINUX
-/* print_json - finish j, print it, free it. */
-static void print_json(struct json *j)
-{
-	const char *doc = json_done(j);
-
-	if (doc)
-		fputs(doc, stdout);
-	json_free(j);
-}
-
 /* fmt_left - a boot-clock expiry as "never", "expired", "59m58s". */
 static const char *fmt_left(uint64_t expires_ns, uint64_t now, char *buf,
 			    size_t len)
@@ -123,7 +113,7 @@ static int status_from_maps(struct ctl_ctx *ctx)
 		json_uint(&j, "block_prefixes", mc.block_pfx);
 		json_uint(&j, "allow_prefixes", mc.allow_pfx);
 		json_object_end(&j);
-		print_json(&j);
+		ctl_print_json(&j);
 	} else {
 		printf("mxwalld        not running (kernel maps alone)\n");
 		printf("kernel maps    %s: mode %s, IPv6 verdicts per /%u\n",
@@ -246,7 +236,7 @@ static int show_from_maps(struct ctl_ctx *ctx, const char *arg)
 		show_entry(jp, "block_prefix", &block.best, &block.v, now);
 	if (jp) {
 		json_object_end(jp);
-		print_json(jp);
+		ctl_print_json(jp);
 	} else if (!allow.found && !exact && !block.found) {
 		printf("  no verdict and no prefix: the kernel passes it as "
 		       "unknown\n");

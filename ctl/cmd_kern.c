@@ -330,7 +330,6 @@ int cmd_list(struct ctl_ctx *ctx, int argc, char **argv)
 	struct list_state st = { .now = kern_now_ns() };
 	struct json j;
 	struct kern *k;
-	const char *doc;
 	int r = CTL_OK;
 
 	if (argc > 2)
@@ -364,10 +363,7 @@ int cmd_list(struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->json) {
 		json_array_end(&j);
-		doc = json_done(&j);
-		if (doc)
-			fputs(doc, stdout);
-		json_free(&j);
+		ctl_print_json(&j);
 	}
 	kern_close(k);
 	return r;
@@ -379,7 +375,6 @@ int cmd_stats(struct ctl_ctx *ctx, int argc, char **argv)
 	bool prom = argc == 2 && strcmp(argv[1], "--prometheus") == 0;
 	struct kern *k;
 	struct json j;
-	const char *doc;
 	int i, r;
 
 	if (argc > 2 || (argc == 2 && !prom))
@@ -415,10 +410,7 @@ int cmd_stats(struct ctl_ctx *ctx, int argc, char **argv)
 			json_uint(&j, kern_counter_name(i), c[i]);
 		json_object_end(&j);
 		json_object_end(&j);
-		doc = json_done(&j);
-		if (doc)
-			fputs(doc, stdout);
-		json_free(&j);
+		ctl_print_json(&j);
 	} else {
 		printf("%-20s %s\n", "mode",
 		       kern_observe(k) ? "observe" : "enforce");

@@ -488,7 +488,6 @@ static void replay_print(struct ctl_ctx *ctx, struct replay *rp,
 	size_t i, start, addrs, dropped = 0;
 	char label[64];
 	struct json j;
-	const char *doc;
 
 	qsort(rp->hits, rp->nhits, sizeof(*rp->hits), hit_cmp);
 	for (i = 0; i < rp->nhits; i++)
@@ -549,10 +548,7 @@ static void replay_print(struct ctl_ctx *ctx, struct replay *rp,
 	if (ctx->json) {
 		json_array_end(&j);
 		json_object_end(&j);
-		doc = json_done(&j);
-		if (doc)
-			fputs(doc, stdout);
-		json_free(&j);
+		ctl_print_json(&j);
 	}
 }
 

@@ -93,6 +93,13 @@ int ctl_daemon_call(struct ctl_ctx *ctx, int argc, char **argv);
 bool ctl_args_ok(int argc, char **argv, int min, int max,
 		 const char *const *flags, const char *const *opts);
 
+/*
+ * ctl_print_json - finish j, print the document on stdout as it is
+ * (nothing when it could not be built), free j.
+ */
+struct json;
+void ctl_print_json(struct json *j);
+
 /* Handlers, one per command, grouped by the file that holds them. */
 /* ctl/cmd_kern.c: commands that work on the pinned kernel maps. */
 int cmd_attach(struct ctl_ctx *ctx, int argc, char **argv);

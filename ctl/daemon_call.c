@@ -55,7 +55,6 @@ static void print_error(const struct ctl_ctx *ctx, const char *cmd,
 			const char *msg, size_t len)
 {
 	struct json j;
-	const char *doc;
 
 	while (len > 0 && msg[len - 1] == '\n')
 		len--;
@@ -71,10 +70,7 @@ static void print_error(const struct ctl_ctx *ctx, const char *cmd,
 	json_object_begin(&j, NULL);
 	json_stringn(&j, "error", msg, len);
 	json_object_end(&j);
-	doc = json_done(&j);
-	if (doc)
-		fputs(doc, stdout);
-	json_free(&j);
+	ctl_print_json(&j);
 }
 
 int ctl_daemon_call(struct ctl_ctx *ctx, int argc, char **argv)
@@ -145,4 +141,13 @@ bool ctl_args_ok(int argc, char **argv, int min, int max,
 		npos++;
 	}
 	return npos >= min && npos <= max;
+}
+
+void ctl_print_json(struct json *j)
+{
+	const char *doc = json_done(j);
+
+	if (doc)
+		fputs(doc, stdout);
+	json_free(j);
 }
