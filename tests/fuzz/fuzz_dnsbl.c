@@ -8,7 +8,7 @@
  * plain numbers accepts exactly that reply (and not its neighbour); the
  * 127.255.255.0/24 error replies are always errors, whatever the filter.
  *
- * FUZZ_SOURCES: daemon/dnsbl.c daemon/verdict.c lib/addr.c lib/log.c
+ * FUZZ_SOURCES: daemon/dnsbl.c daemon/verdict.c lib/str.c lib/addr.c lib/log.c
  * FUZZ_LIBS:
  */
 #include "dnsbl.h"
