@@ -253,15 +253,16 @@ static __always_inline int parse_l3(void *data, void *end, struct mx_pkt *p)
 				return MX_CNT_PASS_NOT_SMTP;
 			if ((void *)(x + 1) > end)
 				return MX_CNT_MALFORMED;
-			/* AH counts 4-byte units less two; the others 8 less one. */
+			/* AH: 4-byte units less two; the others: 8 less one. */
 			if (next == IPPROTO_AH)
 				cur += ((__u32)x->len + 2) * 4;
 			else
 				cur += ((__u32)x->len + 1) * 8;
 			next = x->next;
 		}
+		/* Still not TCP: more extension headers than we walk. */
 		if (next != IPPROTO_TCP)
-			return MX_CNT_MALFORMED; /* too many extension headers */
+			return MX_CNT_MALFORMED;
 	} else {
 		return MX_CNT_PASS_NOT_SMTP;
 	}
