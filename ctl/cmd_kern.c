@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "config.h"
 #include "json.h"
 #include "kern.h"
 
@@ -82,43 +83,13 @@ static const char *fmt_left(uint64_t expires_ns, uint64_t now, char *buf,
 	return buf;
 }
 
-/*
- * parse_ttl - "90", "90s", "15m", "2h", "1d", "1w" into seconds; 0, or
- * -1 when it is not a positive duration.
- * XXX This repeats config_duration (lib/config.c) because that one was
- * still a stub when this was written; call it instead once it parses.
- */
+/* parse_ttl - a positive duration in seconds (config_duration); 0 or -1. */
 static int parse_ttl(const char *s, long *secs)
 {
-	char *end;
-	long n;
+	const char *why;
 
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (end == s || n <= 0 || errno)
+	if (config_duration(s, secs, &why) < 0 || *secs <= 0)
 		return -1;
-	switch (*end) {
-	case '\0':
-	case 's':
-		break;
-	case 'm':
-		n *= 60;
-		break;
-	case 'h':
-		n *= 3600;
-		break;
-	case 'd':
-		n *= 86400;
-		break;
-	case 'w':
-		n *= 7 * 86400;
-		break;
-	default:
-		return -1;
-	}
-	if (*end && end[1])
-		return -1;
-	*secs = n;
 	return 0;
 }
 
