@@ -7,6 +7,13 @@
  * warns and skips a bad rule (or ignores stray text after "if"), mxwall
  * refuses the whole table, so a typo never quietly changes what a table
  * means. Every refusal names the file, the line and what is wrong.
+ * A second one: a regexp whose nested or stacked repetitions would make
+ * glibc's regcomp build more than TABLE_REGEXP_COPIES_MAX copies of its
+ * parts ("x++++++++++++++++++++" takes 700 MB and a second to compile,
+ * "((x{255}){255}){255}" 3.4 GB), or that repeats parts able to match
+ * nothing too often (TABLE_REGEXP_WORK_MAX; "(a?){255}{255}" does not
+ * finish), is refused before regcomp sees it (regexp_cost); Postfix,
+ * using the same regcomp, would try and stall or run out of memory.
  *
  * Lookups never block. pcre matching runs under a match limit and a depth
  * limit (TABLE_PCRE_MATCH_LIMIT, TABLE_PCRE_DEPTH_LIMIT): a hostile key
@@ -32,6 +39,20 @@
 /* pcre2 limits: backtracking steps and nesting per match. */
 #define TABLE_PCRE_MATCH_LIMIT 1000000
 #define TABLE_PCRE_DEPTH_LIMIT 250000
+
+/*
+ * Most copies of a regexp's parts regcomp may make (regexp_copies); at
+ * about 700 bytes each, 65536 copies take some 45 MB and 0.1 s.
+ */
+#define TABLE_REGEXP_COPIES_MAX 65536
+
+/*
+ * Most copies times the longest run of parts that can match the empty
+ * string (regexp_cost): "(a?){500}" is 250,000 (10 ms) and passes;
+ * "()+++++++++" is 262,144 (0.4 s), "(a?){4000}" 16 million (0.2 s,
+ * 128 MB) and "(a?){255}{255}" 4 billion (does not finish): refused.
+ */
+#define TABLE_REGEXP_WORK_MAX 250000
 
 /* Largest $N a result may name (pcre2 allows 65535 groups). */
 #define TABLE_MAX_SUB 99
@@ -321,11 +342,250 @@ static int get_pat(struct parse *ps, const char **pp, struct pat *pat)
 	return 0;
 }
 
+/* copies_mul - a * b, saturated at SIZE_MAX. */
+static size_t copies_mul(size_t a, size_t b)
+{
+	return b && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+/* copies_add - a + b, saturated at SIZE_MAX. */
+static size_t copies_add(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/*
+ * regexp_bound - read a bound "m}", "m,}", "m,n}" or ",n}" at p (just
+ * after the opening brace; close is "}", or "\\}" in basic syntax).
+ * Sets *min and returns the upper bound (0: none), with *end after the
+ * bound; *end is NULL when p holds no bound (the brace is then an
+ * ordinary character to us; regcomp decides whether it is an error).
+ * Numbers are capped at 100000 (regcomp refuses more than 32767).
+ */
+static size_t regexp_bound(const char *p, const char *close,
+			   const char **end, size_t *min)
+{
+	size_t m = 0, n = 0;
+	bool have_m = false, have_n = false, comma = false;
+
+	*end = NULL;
+	for (; *p >= '0' && *p <= '9'; p++, have_m = true)
+		m = m > 100000 ? m : m * 10 + (size_t)(*p - '0');
+	if (*p == ',') {
+		comma = true;
+		for (p++; *p >= '0' && *p <= '9'; p++, have_n = true)
+			n = n > 100000 ? n : n * 10 + (size_t)(*p - '0');
+	}
+	if ((!have_m && !have_n) || strncmp(p, close, strlen(close)) != 0)
+		return 0;
+	*end = p + strlen(close);
+	*min = m;
+	if (!comma)
+		return m ? m : 1;
+	if (!have_n)
+		return 0;
+	return n < m ? m : n;
+}
+
+/* regexp_bracket - the end of the bracket expression opening at p. */
+static const char *regexp_bracket(const char *p)
+{
+	const char *q = p + 1;
+
+	if (*q == '^')
+		q++;
+	if (*q == ']')
+		q++;
+	for (; *q && *q != ']'; q++) {
+		if (q[0] == '[' && (q[1] == ':' || q[1] == '=' || q[1] == '.')) {
+			const char *e = strchr(q + 2, q[1]);
+
+			while (e && e[1] != ']')
+				e = strchr(e + 1, q[1]);
+			if (!e)
+				return q + strlen(q);
+			q = e + 1;
+		}
+	}
+	return *q ? q + 1 : q;
+}
+
+/*
+ * struct rx_part - what regcomp makes of one part of a regexp (an atom, a
+ * group, either with its repetitions):
+ *   copies    nodes, counting each copy a repetition makes;
+ *   chain     the longest run of side-by-side parts in it that can match
+ *             the empty string (regcomp's closures follow such runs);
+ *   nullable  the part itself can match the empty string.
+ */
+struct rx_part {
+	size_t copies, chain;
+	bool nullable;
+};
+
+/*
+ * struct rx_group - one open group while regexp_cost reads a pattern:
+ *   copies    the copies of its alternatives so far, added up;
+ *   chain     the longest run found so far; run: the current one;
+ *   last      the latest part, to which repetitions still apply;
+ *   seq_null  every part of the current alternative can match nothing;
+ *   alt_null  some finished alternative can.
+ */
+struct rx_group {
+	size_t copies, chain, run;
+	struct rx_part last;
+	bool have_last, seq_null, alt_null;
+};
+
+/* rx_flush - add g's latest part to its alternative. */
+static void rx_flush(struct rx_group *g)
+{
+	struct rx_part *x = &g->last;
+
+	if (!g->have_last)
+		return;
+	g->copies = copies_add(g->copies, x->copies);
+	g->run = x->nullable ? copies_add(g->run, x->chain ? x->chain : 1)
+			     : 0;
+	g->chain = g->chain > g->run ? g->chain : g->run;
+	g->chain = g->chain > x->chain ? g->chain : x->chain;
+	g->seq_null = g->seq_null && x->nullable;
+	g->have_last = false;
+}
+
+/* rx_close - flush g and return it as one part. */
+static struct rx_part rx_close(struct rx_group *g)
+{
+	struct rx_part part;
+
+	rx_flush(g);
+	part.nullable = g->alt_null || g->seq_null;
+	part.copies = g->copies ? g->copies : 1;
+	part.chain = g->chain;
+	return part;
+}
+
+/*
+ * rx_repeat - apply a repetition to g's latest part: at least min, at
+ * most max copies (max 0: no upper bound). regcomp turns x{m,n} into m
+ * copies of x and n - m optional ones, x{m,} into m copies and x*, and
+ * x+ into x x*, so the part's copies multiply. The optional copies lie
+ * side by side in one run; if x itself can match nothing, so do all its
+ * copies, each with the runs inside it.
+ */
+static void rx_repeat(struct rx_group *g, size_t min, size_t max)
+{
+	struct rx_part *x = &g->last;
+	size_t n = max ? max : min + 1, optional = max ? max - min : 1;
+	size_t unit = x->chain ? x->chain : 1;
+
+	if (!g->have_last)
+		return;
+	x->copies = copies_mul(x->copies, n);
+	if (x->nullable)
+		x->chain = copies_mul(unit, n);
+	else if (optional > x->chain)
+		x->chain = optional;
+	x->nullable = x->nullable || min == 0;
+}
+
+/*
+ * regexp_cost - an estimate from above of what glibc's regcomp builds for
+ * pattern re (extended or basic syntax): the copies of its parts, and the
+ * longest run of them that can match the empty string (regcomp's work on
+ * closures grows with copies times that run). Each atom counts 1 and a
+ * group what it holds; repetitions multiply (rx_repeat). Counts saturate
+ * at SIZE_MAX.
+ */
+static struct rx_part regexp_cost(const char *re, bool extended)
+{
+	struct rx_group g[64];
+	struct rx_part part;
+	int depth = 0;
+	const char *p = re, *o, *end;
+	size_t min, max;
+	bool op;
+
+	memset(&g[0], 0, sizeof(g[0]));
+	g[0].seq_null = true;
+	while (*p) {
+		/* Which characters are operators depends on the syntax. */
+		op = extended ? *p != '\\' : *p == '\\' && p[1];
+		o = extended ? p : p + 1;
+
+		if (!extended && *p == '*' && g[depth].have_last) {
+			rx_repeat(&g[depth], 0, 0);
+			p++;
+			continue;
+		}
+		if (op && *o == '(' && depth + 1 < 64) {
+			rx_flush(&g[depth]);
+			depth++;
+			memset(&g[depth], 0, sizeof(g[depth]));
+			g[depth].seq_null = true;
+			p = o + 1;
+			continue;
+		}
+		if (op && *o == ')' && depth > 0) {
+			part = rx_close(&g[depth]);
+			depth--;
+			rx_flush(&g[depth]);
+			g[depth].last = part;
+			g[depth].have_last = true;
+			p = o + 1;
+			continue;
+		}
+		if (op && *o == '|') {
+			rx_flush(&g[depth]);
+			g[depth].alt_null = g[depth].alt_null ||
+					    g[depth].seq_null;
+			g[depth].seq_null = true;
+			g[depth].run = 0;
+			p = o + 1;
+			continue;
+		}
+		if (op && (*o == '*' || *o == '?' || *o == '+')) {
+			rx_repeat(&g[depth], *o == '+', *o == '?');
+			p = o + 1;
+			continue;
+		}
+		if (op && *o == '{') {
+			max = regexp_bound(o + 1, extended ? "}" : "\\}", &end,
+					   &min);
+			if (end) {
+				rx_repeat(&g[depth], min, max);
+				p = end;
+				continue;
+			}
+		}
+		/* An atom: a character, an escaped one or a bracket. */
+		rx_flush(&g[depth]);
+		g[depth].last = (struct rx_part){ 1, 0, false };
+		g[depth].have_last = true;
+		if (*p == '[')
+			p = regexp_bracket(p);
+		else if (*p == '\\' && p[1])
+			p += 2;
+		else
+			p++;
+	}
+	/* Groups left open: regcomp refuses the pattern anyway. */
+	while (depth > 0) {
+		part = rx_close(&g[depth]);
+		depth--;
+		rx_flush(&g[depth]);
+		g[depth].last = part;
+		g[depth].have_last = true;
+	}
+	return rx_close(&g[0]);
+}
+
 /* regexp_compile - compile pat with regexp_table(5) flags (i, m, x). */
 static int regexp_compile(struct parse *ps, struct pat *pat, bool nosub,
 			  regex_t **out)
 {
 	int cflags = REG_EXTENDED | REG_ICASE, rc;
+	struct rx_part cost;
 	char msg[256];
 	const char *f;
 	regex_t *re;
@@ -348,6 +608,19 @@ static int regexp_compile(struct parse *ps, struct pat *pat, bool nosub,
 	}
 	if (nosub)
 		cflags |= REG_NOSUB;
+	cost = regexp_cost(pat->re, cflags & REG_EXTENDED);
+	if (cost.copies > TABLE_REGEXP_COPIES_MAX)
+		return perr(ps, "regular expression \"%s\": its nested or "
+			    "stacked repetitions would make the C library's "
+			    "regcomp build more than %d copies of its parts "
+			    "(gigabytes of memory): write it with fewer",
+			    pat->re, TABLE_REGEXP_COPIES_MAX);
+	if (copies_mul(cost.copies, cost.chain) > TABLE_REGEXP_WORK_MAX)
+		return perr(ps, "regular expression \"%s\": it repeats parts "
+			    "that can match nothing (x?, x*, x{0,n}, empty "
+			    "groups) so often that the C library's regcomp "
+			    "would take seconds and gigabytes to compile it: "
+			    "write it with fewer", pat->re);
 	re = malloc(sizeof(*re));
 	if (!re)
 		return perr(ps, "out of memory");

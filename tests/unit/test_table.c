@@ -134,6 +134,20 @@ static const struct lookup_case {
 	{ "cidr", "0.0.0.0/0 any4\n", "1.2.3.4", "any4", 1 },
 	{ "cidr", "192.0.2.1 exact\n", "192.0.2.1", "exact", 1 },
 	{ "cidr", "0.0.0.0/0 any4\n", "not-an-address", NULL, 0 },
+	/*
+	 * Repetitions regcomp expands (TABLE_REGEXP_COPIES_MAX): just
+	 * under the limit still loads and matches; in basic syntax (x) "+"
+	 * is an ordinary character, so stacking it costs nothing.
+	 */
+	{ "regexp", "/^(a{255}){256}$/ big\n", "a", NULL, 0 },
+	{ "regexp", "/^a+++++++++++++++$/ fifteen\n", "aaa", "fifteen", 1 },
+	{ "regexp", "/^a+++++++++++++++++++++++++$/x basic\n",
+	  "a+++++++++++++++++++++++++", "basic", 1 },
+	{ "regexp", "/^[{]{1,2}x{,3}\\{$/ braces\n", "{{xx{", "braces",
+	  1 },
+	{ "regexp", "/^(a?){400}b$/ optional\n", "ab", "optional", 1 },
+	{ "regexp", "/^b{1,30}{1,30}$/ bounds\n", "bbb", "bounds", 1 },
+	{ "pcre", "/^(a{255}){300}$/ pcre2 bounds itself\n", "a", NULL, 0 },
 };
 
 static void test_lookups(void **state)
@@ -235,6 +249,32 @@ static const struct open_case {
 	  "%s, line 1: missing \"]\" in \"[1.2.3.4\": table not loaded" },
 	{ "cidr", T("if 10.0.0.0/8\n"),
 	  "%s, line 1: \"if\" without \"endif\": table not loaded" },
+	/* Repetitions that would make regcomp take gigabytes. */
+	{ "regexp", T("/x/ ok\n/a+++++++++++++++++/ X\n"),
+	  "%s, line 2: regular expression \"a+++++++++++++++++\": its nested "
+	  "or stacked repetitions would make the C library's regcomp build "
+	  "more than 65536 copies of its parts (gigabytes of memory): write "
+	  "it with fewer: table not loaded" },
+	{ "regexp", T("/((x{50}){50}|y){50}/ X\n"),
+	  "%s, line 1: regular expression \"((x{50}){50}|y){50}\": its "
+	  "nested or stacked repetitions would make the C library's regcomp "
+	  "build more than 65536 copies of its parts (gigabytes of memory): "
+	  "write it with fewer: table not loaded" },
+	{ "regexp", T("/(a?){255}{255}/ X\n"),
+	  "%s, line 1: regular expression \"(a?){255}{255}\": it repeats "
+	  "parts that can match nothing (x?, x*, x{0,n}, empty groups) so "
+	  "often that the C library's regcomp would take seconds and "
+	  "gigabytes to compile it: write it with fewer: table not loaded" },
+	{ "regexp", T("/()+++++++++/ X\n"),
+	  "%s, line 1: regular expression \"()+++++++++\": it repeats "
+	  "parts that can match nothing (x?, x*, x{0,n}, empty groups) so "
+	  "often that the C library's regcomp would take seconds and "
+	  "gigabytes to compile it: write it with fewer: table not loaded" },
+	{ "regexp", T("/\\(x\\{300\\}\\)\\{300\\}/x X\n"),
+	  "%s, line 1: regular expression \"\\(x\\{300\\}\\)\\{300\\}\": "
+	  "its nested or stacked repetitions would make the C library's "
+	  "regcomp build more than 65536 copies of its parts (gigabytes of "
+	  "memory): write it with fewer: table not loaded" },
 #undef T
 };
 
