@@ -1139,6 +1139,8 @@ static int cmd_stats(struct control_conn *c)
 		json_object_begin(&c->j, "evaluations");
 		json_uint(&c->j, "requests", es.requests);
 		json_uint(&c->j, "joined", es.joined);
+		json_uint(&c->j, "urgent", es.urgent);
+		json_uint(&c->j, "promoted", es.promoted);
 		json_uint(&c->j, "blocked", es.blocked);
 		json_uint(&c->j, "allowed", es.allowed);
 		json_uint(&c->j, "none", es.none);
@@ -1172,9 +1174,10 @@ static int cmd_stats(struct control_conn *c)
 	     st.blocked, st.allowed, st.blocked + st.allowed);
 	text(c, "evaluations: %" PRIu64 " requests (%" PRIu64 " joined), %"
 		PRIu64 " blocked, %" PRIu64 " allowed, %" PRIu64 " none; %"
-		PRIu64 " DNS queries, %" PRIu64 " timed out\n",
+		PRIu64 " DNS queries, %" PRIu64 " timed out; %" PRIu64
+		" urgent (%" PRIu64 " promoted)\n",
 	     es.requests, es.joined, es.blocked, es.allowed, es.none,
-	     es.queries, es.timeouts);
+	     es.queries, es.timeouts, es.urgent, es.promoted);
 	if (have_p)
 		text(c, "policy: %" PRIu64 " requests: %" PRIu64 " dunno, %"
 			PRIu64 " reject, %" PRIu64 " other; %" PRIu64 " bad, %"

@@ -5,7 +5,8 @@
  *
  * Life of a verdict: an observer (ring buffer, pcap, policy request)
  * calls daemon_observe or daemon_client; an unknown address becomes one
- * pending evaluation (joined by later requests); when the engine answers,
+ * pending evaluation (joined by later requests; a policy request's is
+ * urgent, and makes urgent the one it joins); when the engine answers,
  * the verdict goes into the cache and into a batch for the kernel, which
  * the loop's prepare hook hands to the backend once per loop round, so a
  * burst of new clients costs one bulk update. The sweeper removes what
@@ -511,7 +512,11 @@ static void eval_done(const struct verdict *v, void *arg)
 	free(p);
 }
 
-/* pend_start_flags - the pending evaluation for key, started if needed. */
+/*
+ * pend_start_flags - the pending evaluation for key, started if needed.
+ * EVAL_URGENT (a policy request waits) also makes a pending one urgent:
+ * the kernel observer may have queued it behind a flood.
+ */
 static struct pending *pend_start_flags(struct daemon *d,
 					const struct mx_addr *a,
 					const struct mx_addr *key,
@@ -520,8 +525,11 @@ static struct pending *pend_start_flags(struct daemon *d,
 	struct pending *p = pend_find(d, key);
 	unsigned b;
 
-	if (p)
+	if (p) {
+		if (flags & EVAL_URGENT)
+			eval_promote(p->req);
 		return p;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
@@ -561,7 +569,7 @@ enum daemon_lookup daemon_client(struct daemon *d, const struct mx_addr *a,
 		fill_verdict(d, e, out);
 		return DAEMON_KNOWN;
 	}
-	p = pend_start(d, a, &key);
+	p = pend_start_flags(d, a, &key, EVAL_URGENT);
 	if (!p || !(w = calloc(1, sizeof(*w))))
 		return DAEMON_NONE;
 	w->cb = cb;
@@ -589,7 +597,7 @@ static void *hook_client_verdict(void *ctx, const struct mx_addr *client,
 		cb(&d->pv, arg);
 		return NULL;
 	}
-	p = pend_start(d, client, &key);
+	p = pend_start_flags(d, client, &key, EVAL_URGENT);
 	if (!p || !(w = calloc(1, sizeof(*w))))
 		return NULL;
 	w->pcb = cb;

@@ -11,6 +11,10 @@
  * (dnsbl.c), the circuit breaker counts the verdict (breaker.c), and
  * every waiting request gets it.
  *
+ * A job someone waits for now (EVAL_URGENT: a policy request started or
+ * joined it) sends every query to the head part of the resolver queue;
+ * a background job only its follow-ups, so a long queue delays it once.
+ *
  * Lists are "zones" (one per domain and kind of query) with a health
  * state kept across reconfigurations; a zone is probed with its RFC 5782
  * test points at start and periodically. Jobs that finish while a zone's
@@ -676,9 +680,11 @@ static void query(struct job *j, struct qslot *s, int what, int zone,
 {
 	struct resolver *r = what == Q_LIST || what == Q_TXT ? j->ev->lres
 							      : j->ev->res;
-	/* Follow-ups (forward, TXT, name lists) jump the queue. */
+	/* Follow-ups (forward, TXT, name lists) and urgent jobs jump the
+	 * queue. */
 	unsigned flags = what == Q_FWD || what == Q_TXT ||
-					 (what == Q_LIST && j->names_done)
+					 (what == Q_LIST && j->names_done) ||
+					 (j->flags & EVAL_URGENT)
 				 ? RES_Q_FIRST
 				 : 0;
 
@@ -1181,6 +1187,8 @@ static struct job *job_new(struct eval *ev, const struct mx_addr *addr,
 	j->client.plen = (uint8_t)addr_bits(addr);
 	addr_format(&j->client, j->addrtext, sizeof(j->addrtext));
 	j->flags = flags;
+	if (flags & EVAL_URGENT)
+		ev->st.urgent++;
 	j->start_ns = verdict_boot_ns();
 	str_copy(j->name, sizeof(j->name), "unknown");
 	ev->st.in_flight++;
@@ -1243,6 +1251,8 @@ struct eval_req *eval_request(struct eval *ev, const struct mx_addr *addr,
 		r->job = j;
 		r->next = j->reqs;
 		j->reqs = r;
+		if (flags & EVAL_URGENT)
+			eval_promote(r);
 		return r;
 	}
 	j = job_new(ev, addr, flags);
@@ -1266,6 +1276,28 @@ struct eval_req *eval_request(struct eval *ev, const struct mx_addr *addr,
 	job_start(j, name_override);
 	j->in_request = false;
 	return r;
+}
+
+void eval_promote(struct eval_req *req)
+{
+	struct job *j = req->job;
+	int i;
+
+	if (j->flags & EVAL_URGENT)
+		return;
+	j->flags |= EVAL_URGENT;
+	j->ev->st.urgent++;
+	j->ev->st.promoted++;
+	if (j->ptr_q.h)
+		resolver_promote(j->ptr_q.h);
+	if (j->fwd_q.h)
+		resolver_promote(j->fwd_q.h);
+	for (i = 0; i < j->ls->nzones; i++) {
+		if (j->aq[i].h)
+			resolver_promote(j->aq[i].h);
+		if (j->tq[i].h)
+			resolver_promote(j->tq[i].h);
+	}
 }
 
 void eval_cancel(struct eval_req *req)

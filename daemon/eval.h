@@ -45,6 +45,13 @@ struct eval_req;
 #define EVAL_DRY_RUN 0x1u /* mxwallctl test: no log, no breaker count */
 /* A block decided again before it expires: not counted by the breaker. */
 #define EVAL_RECHECK 0x2u
+/*
+ * Someone is waiting for this verdict now (a policy request: Postfix
+ * holds the client's RCPT): every query of the evaluation goes to the
+ * head part of the resolver queue (RES_Q_FIRST), ahead of background
+ * evaluations started by the kernel observer.
+ */
+#define EVAL_URGENT 0x4u
 
 typedef void (*eval_done_cb)(const struct verdict *v, void *arg);
 
@@ -54,6 +61,10 @@ typedef void (*eval_done_cb)(const struct verdict *v, void *arg);
  *   requests     eval_request calls;
  *   joined       of those, joined to an evaluation in flight;
  *   evaluations  evaluations started;
+ *   urgent       evaluations that ran EVAL_URGENT, from their start or
+ *                from an urgent request joining them;
+ *   promoted     of those, made urgent while under way (their waiting
+ *                queries moved to the head of the resolver queue);
  *   in_flight    evaluations running now;
  *   queries      DNS queries sent (PTR, A/AAAA, list A and TXT);
  *   timeouts     queries that got no answer;
@@ -64,6 +75,8 @@ struct eval_stats {
 	uint64_t requests;
 	uint64_t joined;
 	uint64_t evaluations;
+	uint64_t urgent;
+	uint64_t promoted;
 	uint64_t in_flight;
 	uint64_t queries;
 	uint64_t timeouts;
@@ -97,12 +110,21 @@ int eval_reconfigure(struct eval *ev, const struct mx_config *cfg);
  * verdict. name_override (mxwallctl test --name) skips the PTR lookup
  * and takes that name as verified (fcrdns "verified", RHSBL asked with
  * it); such requests and EVAL_DRY_RUN ones never join others and are
- * never joined. Returns a handle for eval_cancel, or NULL when out of
- * memory.
+ * never joined. An EVAL_URGENT request that joins an evaluation makes
+ * it urgent (eval_promote). Returns a handle for eval_cancel, or NULL
+ * when out of memory.
  */
 struct eval_req *eval_request(struct eval *ev, const struct mx_addr *addr,
 			      const char *name_override, unsigned flags,
 			      eval_done_cb done, void *arg);
+
+/*
+ * eval_promote - the evaluation req waits for becomes EVAL_URGENT: its
+ * queries still waiting in the resolver queue move to the head part,
+ * and its later ones go there too. Cost: its own queries, not the
+ * queue's length. Nothing when it is urgent already.
+ */
+void eval_promote(struct eval_req *req);
 
 /*
  * eval_cancel - done() will not be called for req. The evaluation goes

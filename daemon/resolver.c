@@ -8,8 +8,22 @@
  * asked again only once that deadline has passed: new queries expire
  * after the ones already out, and an answer can only make the earliest
  * expiry later, so the cached deadline at worst wakes the loop early.
- * Queries beyond the in-flight bound wait in a FIFO (follow-ups at its
- * head). A query that c-ares fails at once (inside ares_query) is
+ * Queries beyond the in-flight bound wait in a queue of two parts, each
+ * FIFO: RES_Q_FIRST queries (follow-ups of work under way and urgent
+ * evaluations), then the rest. The head part ends at queue.first_tail,
+ * so joining it and resolver_promote are O(1) however long the rest is.
+ *
+ * Why one FIFO head part, and not follow-ups pushed at the very head
+ * (LIFO) as before: under a flood every answer brings a follow-up, and
+ * pushed in front they would keep overtaking a policy client's queries
+ * for as long as the flood lasts. In order of arrival, an urgent query
+ * waits only for what is already in the head part, which is bounded:
+ * background evaluations start (their first queries leave the second
+ * part) only while the head part is empty. Follow-ups are not put
+ * behind urgent queries either: they finish evaluations whose
+ * dnsbl_timeout is already running, and there are few urgent queries.
+ *
+ * A query that c-ares fails at once (inside ares_query) is
  * reported from a zero-delay timer, so no callback ever runs inside
  * resolver_query().
  *
@@ -36,6 +50,7 @@ enum { Q_QUEUED, Q_SENT, Q_FAILED };
  *   prev, next  links in the wait queue (Q_QUEUED) or failed list;
  *   state       Q_QUEUED, Q_SENT (owned by c-ares until its callback),
  *               Q_FAILED (c-ares refused it; reported by a timer);
+ *   first       waits in the queue's head part (RES_Q_FIRST);
  *   in_send     inside ares_query(): a callback now is a synchronous
  *               failure;
  *   cb          NULL once cancelled.
@@ -47,13 +62,19 @@ struct res_query {
 	void *arg;
 	int type;
 	int state;
+	bool first;
 	bool in_send;
 	char name[256];
 };
 
-/* A FIFO of queries. */
+/*
+ * struct res_list - a FIFO of queries; the wait queue also has a head
+ * part ending at first_tail (NULL: empty). The failed list never has
+ * one.
+ */
 struct res_list {
 	struct res_query *head, *tail;
+	struct res_query *first_tail;
 	uint64_t n;
 };
 
@@ -90,20 +111,31 @@ static void list_push(struct res_list *l, struct res_query *q)
 	l->n++;
 }
 
-static void list_push_front(struct res_list *l, struct res_query *q)
+/* list_push_first - q at the end of the head part of l. */
+static void list_push_first(struct res_list *l, struct res_query *q)
 {
-	q->prev = NULL;
-	q->next = l->head;
-	if (l->head)
-		l->head->prev = q;
+	struct res_query *after = l->first_tail;
+
+	q->prev = after;
+	q->next = after ? after->next : l->head;
+	if (q->next)
+		q->next->prev = q;
 	else
 		l->tail = q;
-	l->head = q;
+	if (after)
+		after->next = q;
+	else
+		l->head = q;
+	l->first_tail = q;
+	q->first = true;
 	l->n++;
 }
 
 static void list_remove(struct res_list *l, struct res_query *q)
 {
+	if (q == l->first_tail)
+		l->first_tail = q->prev; /* the head part is a prefix */
+	q->first = false;
 	if (q->prev)
 		q->prev->next = q->next;
 	else
@@ -393,13 +425,24 @@ struct res_query *resolver_query(struct resolver *r, const char *name,
 	strcpy(q->name, name);
 	q->state = Q_QUEUED;
 	if (flags & RES_Q_FIRST)
-		list_push_front(&r->queue, q);
+		list_push_first(&r->queue, q);
 	else
 		list_push(&r->queue, q);
 	if (r->queue.n > r->st.max_queued)
 		r->st.max_queued = r->queue.n;
 	pump(r);
 	return q;
+}
+
+void resolver_promote(struct res_query *q)
+{
+	struct resolver *r = q->r;
+
+	if (q->state != Q_QUEUED || q->first)
+		return;
+	list_remove(&r->queue, q);
+	list_push_first(&r->queue, q);
+	r->st.promoted++;
 }
 
 void resolver_cancel(struct res_query *q)

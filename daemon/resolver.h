@@ -10,8 +10,12 @@
  *
  * At most max_inflight queries are sent at once (c-ares asks the first
  * server and moves on only when it fails, so this is the bound per
- * server); the others wait in a FIFO queue and go out as answers come
- * back.
+ * server); the others wait in a queue and go out as answers come back.
+ * The queue has two parts, each first in, first out: the queries asked
+ * with RES_Q_FIRST (and the ones resolver_promote moved), then all
+ * others. A client waiting on Postfix right now is not stuck behind a
+ * flood of background evaluations, and a second urgent query never
+ * overtakes the first.
  *
  * Contracts:
  *   - never blocks, starts no threads;
@@ -91,11 +95,13 @@ struct resolver_opts {
  * struct resolver_stats - since creation.
  *   sent, answered, timeouts, errors   queries by fate;
  *   queued    waiting now; inflight: sent and unanswered now;
- *   max_queued   the longest the queue has been.
+ *   max_queued   the longest the queue has been;
+ *   promoted  queries resolver_promote moved to the head part.
  */
 struct resolver_stats {
 	uint64_t sent, answered, timeouts, errors;
 	uint64_t queued, inflight, max_queued;
+	uint64_t promoted;
 };
 
 struct resolver *resolver_create(struct evloop *loop,
@@ -103,18 +109,30 @@ struct resolver *resolver_create(struct evloop *loop,
 				 size_t errlen);
 
 /* Flags for resolver_query. */
-#define RES_Q_FIRST 0x1u /* wait at the head of the queue, not the tail */
+#define RES_Q_FIRST 0x1u /* wait in the head part of the queue */
 
 /*
  * resolver_query - ask for (name, type); cb(arg, rrset) later. Returns a
- * handle for resolver_cancel, or NULL (name too long, no memory). A
- * follow-up query of work already under way (the forward lookup after a
- * PTR, a TXT after a listing) passes RES_Q_FIRST, so a long queue delays
- * each evaluation once, not at every step.
+ * handle for resolver_cancel, or NULL (name too long, no memory).
+ * RES_Q_FIRST queries wait behind earlier RES_Q_FIRST queries only, not
+ * behind the rest of the queue. Two kinds of work pass it: follow-up
+ * queries of work already under way (the forward lookup after a PTR, a
+ * TXT after a listing), so a long queue delays each evaluation once,
+ * not at every step; and every query of an evaluation someone is
+ * waiting for (a policy request).
  */
 struct res_query *resolver_query(struct resolver *r, const char *name,
 				 int type, unsigned flags, res_cb cb,
 				 void *arg);
+
+/*
+ * resolver_promote - q, if still waiting in the queue's second part,
+ * moves to the end of its head part, as if asked with RES_Q_FIRST. Does
+ * nothing to a query already sent or in the head part. q must still be
+ * a handle: not answered (its callback not called) and not cancelled.
+ * O(1).
+ */
+void resolver_promote(struct res_query *q);
 
 /* resolver_cancel - the callback of q will not be called. */
 void resolver_cancel(struct res_query *q);

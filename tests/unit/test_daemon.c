@@ -8,7 +8,8 @@
  * list filters, forget and flush; the policy hook answers from the cache
  * with the list, reply and rule text Postfix's wording needs; the
  * sweeper expires a verdict (EXPIRE line); the snapshot is written at
- * the end in its documented format.
+ * the end in its documented format. A policy request's evaluation is
+ * urgent, and makes urgent one the kernel observer started.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "eval.h"
 #include "evloop.h"
 #include "log.h"
 #include "policy.h"
@@ -239,10 +241,50 @@ static void test_daemon_state(void **state)
 	}
 }
 
+/* test_policy_urgent - what a policy request waits for runs urgent. */
+static void test_policy_urgent(void **state)
+{
+	struct eval_stats st[4];
+	struct daemon *d;
+	struct mx_addr a, b, c;
+	struct got g[2];
+	void *w[2];
+	int i;
+
+	log_set_sink(sink);
+	d = start();
+	a = A("203.0.113.20");
+	b = A("203.0.113.21");
+	c = A("203.0.113.22");
+	memset(g, 0, sizeof(g));
+	eval_get_stats(daemon_eval(d), &st[0]);
+	daemon_observe(d, &a); /* the kernel saw a: background */
+	eval_get_stats(daemon_eval(d), &st[1]);
+	w[0] = daemon_policy_hooks.client_verdict(d, &a, NULL, got_verdict,
+						  &g[0]);
+	w[1] = daemon_policy_hooks.client_verdict(d, &b, NULL, got_verdict,
+						  &g[1]);
+	eval_get_stats(daemon_eval(d), &st[2]);
+	daemon_observe(d, &c);
+	eval_get_stats(daemon_eval(d), &st[3]);
+
+	assert_int_equal(st[1].urgent - st[0].urgent, 0);
+	assert_int_equal(st[2].urgent - st[1].urgent, 2); /* a joined, b */
+	assert_int_equal(st[2].promoted - st[1].promoted, 1); /* a */
+	assert_int_equal(st[3].urgent - st[2].urgent, 0);
+	for (i = 0; i < 2; i++) {
+		assert_non_null(w[i]);
+		daemon_policy_hooks.cancel(d, w[i]);
+	}
+	daemon_free(d);
+	log_set_sink(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_daemon_state),
+		cmocka_unit_test(test_policy_urgent),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

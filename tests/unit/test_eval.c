@@ -4,7 +4,10 @@
  * delivery from the event loop (never inside eval_request), joining,
  * cancelling, dry runs, and freeing with work in flight. The resolver
  * points at a closed port on loopback, so every query fails at once.
- * Real DNS is tests/t-eval-dns.sh's business.
+ * Urgent evaluations (EVAL_URGENT) get an evaluator of their own on a
+ * DNS server inside the suite (fake_dns.h), which shows the order their
+ * queries leave the resolver's queue in. Real DNS is
+ * tests/t-eval-dns.sh's business.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +19,7 @@
 #include "config.h"
 #include "eval.h"
 #include "evloop.h"
+#include "fake_dns.h"
 #include "log.h"
 
 static const char conf_text[] =
@@ -228,6 +232,66 @@ static void test_free_in_flight(void **state)
 	assert_int_equal(g.calls, 0);
 }
 
+/*
+ * test_urgent - with ten queries in flight and the rest queued, the PTR
+ * query of a background evaluation an urgent request joins, then that
+ * of a new urgent evaluation, leave the queue before the background
+ * ones queued earlier, in that order.
+ */
+static void test_urgent(void **state)
+{
+	struct fixture *f = *state;
+	static struct got g[16];
+	struct eval_stats before, after;
+	struct mx_config *cfg;
+	struct fake_dns dns;
+	struct eval *ev;
+	struct mx_addr a;
+	char text[256], addr[32], err[256], seen[256];
+	int i;
+
+	assert_int_equal(fake_dns_open(&dns), 0);
+	snprintf(text, sizeof(text),
+		 "dns_servers = %s\ndns_max_inflight = 10\n"
+		 "dnsbl_timeout = 5s\n", dns.servers);
+	cfg = config_load_text("urgent.conf", text, strlen(text),
+			       CONFIG_OPEN_TABLES);
+	assert_non_null(cfg);
+	ev = eval_create(f->loop, cfg, err, sizeof(err));
+	if (!ev)
+		fail_msg("eval_create: %s", err);
+	eval_get_stats(ev, &before);
+
+	memset(g, 0, sizeof(g));
+	for (i = 1; i <= 13; i++) {
+		snprintf(addr, sizeof(addr), "203.0.113.%d", i);
+		addr_parse(addr, &a);
+		assert_non_null(eval_request(ev, &a, NULL, 0, done, &g[i]));
+	}
+	addr_parse("203.0.113.13", &a);
+	assert_non_null(eval_request(ev, &a, NULL, EVAL_URGENT, done, &g[0]));
+	addr_parse("203.0.113.14", &a);
+	assert_non_null(eval_request(ev, &a, NULL, EVAL_URGENT, done,
+				     &g[14]));
+	for (i = 0; i < 500 && dns.n < 14; i++) {
+		evloop_run_once(f->loop, 10);
+		fake_dns_serve(&dns);
+	}
+	assert_string_equal(fake_dns_order(&dns, seen, sizeof(seen)),
+			    "1 2 3 4 5 6 7 8 9 10 13 14 11 12");
+	run(f, g, 15);
+	for (i = 0; i <= 14; i++)
+		assert_int_equal(g[i].v.fcrdns, FCRDNS_NO_PTR);
+
+	eval_get_stats(ev, &after);
+	assert_int_equal(after.urgent - before.urgent, 2);
+	assert_int_equal(after.promoted - before.promoted, 1);
+	assert_int_equal(after.joined - before.joined, 1);
+	eval_free(ev);
+	config_free(cfg);
+	fake_dns_close(&dns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_join_and_cancel),
 		cmocka_unit_test(test_ipv6_key),
 		cmocka_unit_test(test_free_in_flight),
+		cmocka_unit_test(test_urgent),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
