@@ -246,27 +246,203 @@ const struct config_param *config_param_find(const char *name)
 	return i < 0 ? NULL : &config_params[i];
 }
 
-static int expand_param(struct loader *ld, int id, int depth);
+/* exp_blanks - p past blanks, not beyond end. */
+static const char *exp_blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* exp_close - the '}' matching the '{' at p, before end, or NULL. */
+static const char *exp_close(const char *p, const char *end)
+{
+	int level = 0;
+
+	for (; p < end; p++) {
+		if (*p == '{')
+			level++;
+		else if (*p == '}' && --level == 0)
+			return p;
+	}
+	return NULL;
+}
 
 /*
- * expand_text - append s to out with $name, ${name}, $(name),
- * ${name?text}, ${name:text} and $$ replaced. line/id say where s comes
- * from, for errors. -1 after reporting an error.
+ * struct exp_ref - one parsed reference.
+ *   name, nlen    the parameter name (not terminated);
+ *   op            '?' or ':' for a conditional, else 0;
+ *   text, tlen    the text a conditional gives when it holds;
+ *   alt, alen     ${name?{text}:alt}: the text when it does not (NULL
+ *                 when not written);
+ *   next          the first byte after the reference.
  */
-static int expand_text(struct loader *ld, const char *s, int line, int id,
-		       int depth, struct sbuf *out)
-{
-	const char *p = s, *name, *end, *alt;
-	char open, close, op;
-	size_t nlen;
-	int level, ref, ent, rc;
-	const char *val;
+struct exp_ref {
+	const char *name, *text, *alt, *next;
+	size_t nlen, tlen, alen;
+	char op;
+};
 
-	if (depth > CONFIG_EXPAND_DEPTH) {
-		cerr(ld, line, id, "$name references nest deeper than %d "
-		     "(a loop?)", CONFIG_EXPAND_DEPTH);
-		return -1;
+/*
+ * exp_error - format one problem and hand it to the caller's error
+ * hook; always -1.
+ */
+__attribute__((format(printf, 2, 3)))
+static int exp_error(const struct config_expander *x, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	x->error(x->arg, what);
+	return -1;
+}
+
+/*
+ * exp_cond_text - the "{text}" or plain text of a conditional, from p to
+ * end (the reference's closing brace or parenthesis), into r. -1 after
+ * reporting a problem; s is the whole string, for the message.
+ */
+static int exp_cond_text(const char *s, const char *p, const char *end,
+			 struct exp_ref *r, const struct config_expander *x)
+{
+	const char *q = exp_blanks(p, end), *c;
+
+	if (q == end || *q != '{') {
+		r->text = p; /* plain text: taken as written, blanks too */
+		r->tlen = (size_t)(end - p);
+		return 0;
 	}
+	c = exp_close(q, end);
+	if (!c)
+		return exp_error(x, "\"%s\": the \"{\" after \"%c\" is never "
+				 "closed", s, r->op);
+	r->text = q + 1;
+	r->tlen = (size_t)(c - q - 1);
+	q = exp_blanks(c + 1, end);
+	if (q == end)
+		return 0;
+	if (r->op != '?' || *q != ':')
+		return exp_error(x, "\"%s\": unexpected \"%.*s\" after \"{%.*s}\"",
+				 s, (int)(end - q), q, (int)r->tlen, r->text);
+	q = exp_blanks(q + 1, end);
+	if (q < end && *q == '{') {
+		c = exp_close(q, end);
+		if (!c || exp_blanks(c + 1, end) != end)
+			return exp_error(x, "\"%s\": \"{%.*s}\": the text "
+					 "after \":\" must be one \"{...}\"",
+					 s, (int)r->tlen, r->text);
+		r->alt = q + 1;
+		r->alen = (size_t)(c - q - 1);
+	} else {
+		r->alt = q;
+		r->alen = (size_t)(end - q);
+	}
+	return 0;
+}
+
+/*
+ * exp_parse - the reference at p (a '$' not followed by '$') of s into
+ * r. -1 after reporting a syntax problem.
+ */
+static int exp_parse(const char *s, const char *p, struct exp_ref *r,
+		     const struct config_expander *x)
+{
+	const char *end, *q;
+	char open, close;
+	int level;
+
+	memset(r, 0, sizeof(*r));
+	if (p[1] != '{' && p[1] != '(') {
+		r->name = p + 1;
+		for (q = r->name; isalnum((unsigned char)*q) || *q == '_'; q++)
+			;
+		r->nlen = (size_t)(q - r->name);
+		r->next = q;
+		if (r->nlen == 0)
+			return exp_error(x, "\"%s\": \"$\" without a parameter "
+					 "name (write $$ for a dollar sign)", s);
+		return 0;
+	}
+	open = p[1];
+	close = open == '{' ? '}' : ')';
+	for (end = p + 2, level = 1; *end; end++) {
+		if (*end == open)
+			level++;
+		else if (*end == close && --level == 0)
+			break;
+	}
+	if (*end == 0)
+		return exp_error(x, "\"%s\": missing \"%c\" after \"$%c\"", s,
+				 close, open);
+	r->next = end + 1;
+	r->name = exp_blanks(p + 2, end);
+	for (q = r->name; isalnum((unsigned char)*q) || *q == '_'; q++)
+		;
+	r->nlen = (size_t)(q - r->name);
+	q = exp_blanks(q, end);
+	if (r->nlen == 0 && (q == end || *q == '?' || *q == ':'))
+		return exp_error(x, "\"%s\": \"$\" without a parameter name "
+				 "(write $$ for a dollar sign)", s);
+	if (q == end)
+		return 0;
+	if (*q != '?' && *q != ':')
+		return exp_error(x, "\"%s\": \"%.*s\" is not a parameter name "
+				 "(letters, digits and \"_\")", s,
+				 (int)(end - r->name), r->name);
+	r->op = *q;
+	return exp_cond_text(s, q + 1, end, r, x);
+}
+
+static int exp_into(const char *s, int depth,
+		    const struct config_expander *x, struct sbuf *out);
+
+/*
+ * exp_cond - a conditional reference whose name's value is val: the
+ * text that applies, expanded one level deeper.
+ */
+static int exp_cond(const struct exp_ref *r, const char *val, int depth,
+		    const struct config_expander *x, struct sbuf *out)
+{
+	bool set = val && *val;
+	const char *t = NULL;
+	size_t tlen = 0;
+	char *text;
+	int rc;
+
+	if ((r->op == '?') == set) {
+		t = r->text;
+		tlen = r->tlen;
+	} else if (r->op == '?' && r->alt) {
+		t = r->alt;
+		tlen = r->alen;
+	}
+	if (!t)
+		return 0;
+	text = strndup(t, tlen);
+	if (!text)
+		return -1;
+	rc = exp_into(text, depth + 1, x, out);
+	free(text);
+	return rc;
+}
+
+/*
+ * exp_into - append s to out with its references replaced (see
+ * config_expand). -1 after a problem was reported.
+ */
+static int exp_into(const char *s, int depth,
+		    const struct config_expander *x, struct sbuf *out)
+{
+	const char *p = s, *end, *val;
+	struct exp_ref r;
+	enum config_ref found;
+
+	if (depth > x->max_depth)
+		return exp_error(x, "$name references nest deeper than %d "
+				 "(a loop?)", x->max_depth);
 	while (*p) {
 		if (*p != '$') {
 			end = strchr(p, '$');
@@ -277,113 +453,122 @@ static int expand_text(struct loader *ld, const char *s, int line, int id,
 			continue;
 		}
 		if (p[1] == '$') {
-			sb_add(out, "$", 1);
+			sb_add(out, "$$", x->keep_dollars ? 2 : 1);
 			p += 2;
 			continue;
 		}
-		op = 0;
-		alt = NULL;
-		if (p[1] == '{' || p[1] == '(') {
-			open = p[1];
-			close = open == '{' ? '}' : ')';
-			name = p + 2;
-			for (end = name, level = 1; *end; end++) {
-				if (*end == open)
-					level++;
-				else if (*end == close && --level == 0)
-					break;
-			}
-			if (*end == 0) {
-				cerr(ld, line, id, "\"%s\": missing \"%c\" "
-				     "after \"$%c\"", s, close, open);
-				return -1;
-			}
-			nlen = strcspn(name, "?:})");
-			if (name + nlen < end && (name[nlen] == '?' ||
-						  name[nlen] == ':')) {
-				op = name[nlen];
-				alt = name + nlen + 1;
-			} else {
-				nlen = (size_t)(end - name);
-			}
-			p = end + 1;
-		} else {
-			name = p + 1;
-			for (end = name; isalnum((unsigned char)*end) ||
-					 *end == '_';
-			     end++)
-				;
-			nlen = (size_t)(end - name);
-			p = end;
-		}
-		if (nlen == 0) {
-			cerr(ld, line, id, "\"%s\": \"$\" without a parameter "
-			     "name (write $$ for a dollar sign)", s);
+		if (exp_parse(s, p, &r, x) < 0)
 			return -1;
-		}
-		ref = param_index(name, nlen);
-		ent = cf_find(ld, name, nlen);
-		if (ref >= 0) {
-			if (expand_param(ld, ref, depth + 1) < 0)
-				return -1;
-			val = ld->cfg->raw[ref];
-		} else if (ent >= 0) {
-			ld->e[ent].used = true;
-			val = ld->e[ent].value; /* expanded below */
-		} else {
-			cerr(ld, line, id, "\"$%.*s\" names no parameter",
-			     (int)nlen, name);
+		val = NULL;
+		found = x->lookup(x->arg, r.name, r.nlen, r.op != 0, depth,
+				  &val);
+		if (found == CONFIG_REF_FAIL)
 			return -1;
-		}
-		if (op) {
-			bool set = val && *val;
-			char *text = strndup(alt, (size_t)(p - 1 - alt));
-
-			rc = 0;
-			if (!text)
-				return -1;
-			if ((op == '?') == set)
-				rc = expand_text(ld, text, line, id, depth + 1,
-						 out);
-			free(text);
-			if (rc < 0)
-				return -1;
-			continue;
-		}
-		if (ref >= 0)
+		if (found == CONFIG_REF_KEEP)
+			sb_add(out, p, (size_t)(r.next - p));
+		else if (r.op && exp_cond(&r, val, depth, x, out) < 0)
+			return -1;
+		else if (!r.op && found == CONFIG_REF_VALUE && val)
 			sb_add(out, val, strlen(val));
-		else if (expand_text(ld, val, line, id, depth + 1, out) < 0)
+		else if (!r.op && found == CONFIG_REF_TEXT && val &&
+			 exp_into(val, depth + 1, x, out) < 0)
 			return -1;
+		p = r.next;
+		if (x->max_len > 0 && out->len > x->max_len)
+			return exp_error(x, "expands to more than %zu bytes",
+					 x->max_len);
 	}
 	return 0;
+}
+
+/* config_expand - see config.h. */
+char *config_expand(const char *s, int depth,
+		    const struct config_expander *x)
+{
+	struct sbuf out = { 0 };
+
+	sb_add(&out, "", 0);
+	if (exp_into(s, depth, x, &out) < 0 || out.failed) {
+		free(out.s);
+		return NULL;
+	}
+	return out.s;
+}
+
+static int expand_param(struct loader *ld, int id, int depth);
+
+/*
+ * struct cf_where - what config_load is expanding, for messages: the
+ * parameter id and the line its value is on (0: its default).
+ */
+struct cf_where {
+	struct loader *ld;
+	int line, id;
+};
+
+/* cf_exp_error - an expansion problem, as an error of the parameter. */
+static void cf_exp_error(void *arg, const char *what)
+{
+	struct cf_where *w = arg;
+
+	cerr(w->ld, w->line, w->id, "%s", what);
+}
+
+/*
+ * cf_lookup - what $name means in mxwall.conf: a parameter of
+ * params.def (its value expanded first), else one of the file's own
+ * names (expanded where it is used), else an error.
+ */
+static enum config_ref cf_lookup(void *arg, const char *name, size_t len,
+				 bool test, int depth, const char **value)
+{
+	struct cf_where *w = arg;
+	int ref = param_index(name, len), ent;
+
+	(void)test; /* mxwall.conf gives the same value either way */
+	if (ref >= 0) {
+		if (expand_param(w->ld, ref, depth + 1) < 0)
+			return CONFIG_REF_FAIL;
+		*value = w->ld->cfg->raw[ref];
+		return CONFIG_REF_VALUE;
+	}
+	ent = cf_find(w->ld, name, len);
+	if (ent >= 0) {
+		w->ld->e[ent].used = true;
+		*value = w->ld->e[ent].value;
+		return CONFIG_REF_TEXT;
+	}
+	cerr(w->ld, w->line, w->id, "\"$%.*s\" names no parameter", (int)len,
+	     name);
+	return CONFIG_REF_FAIL;
 }
 
 /* expand_param - fill cfg->raw[id] with its expanded value (memoized). */
 static int expand_param(struct loader *ld, int id, int depth)
 {
-	struct sbuf out = { 0 };
+	struct cf_where w = { .ld = ld, .id = id };
+	const struct config_expander x = {
+		.lookup = cf_lookup,
+		.error = cf_exp_error,
+		.arg = &w,
+		.max_depth = CONFIG_EXPAND_DEPTH,
+	};
 	const char *text;
-	int line;
 
 	if (ld->state[id] == 2)
 		return ld->cfg->raw[id] ? 0 : -1;
-	line = param_line(ld, id);
+	w.line = param_line(ld, id);
 	if (ld->state[id] == 1) {
-		cerr(ld, line, id, "refers to itself through $name references");
+		cerr(ld, w.line, id,
+		     "refers to itself through $name references");
 		return -1;
 	}
 	ld->state[id] = 1;
 	text = ld->src[id] >= 0 ? ld->e[ld->src[id]].value :
 				  config_params[id].def;
-	sb_add(&out, "", 0);
-	if (expand_text(ld, text, line, id, depth, &out) < 0 || out.failed) {
-		free(out.s);
-		ld->state[id] = 2;
-		return -1;
-	}
-	ld->cfg->raw[id] = out.s;
+	ld->cfg->raw[id] = config_expand(text, depth, &x);
 	ld->state[id] = 2;
-	return 0;
+	return ld->cfg->raw[id] ? 0 : -1;
 }
 
 /* fmt_duration - seconds as the shortest exact "Nw/d/h/m/s". */

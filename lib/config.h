@@ -216,6 +216,69 @@ void config_dump(FILE *fp, const struct mx_config *cfg, bool json);
 void config_man(FILE *fp);
 
 /*
+ * $name expansion, Postfix main.cf style, shared by config_load and the
+ * main.cf importer (import.c). The forms, as Postfix 3 reads main.cf:
+ *   $name, ${name}, $(name)   the value of name (a name is letters,
+ *                             digits and "_"; blanks inside the
+ *                             brackets are ignored);
+ *   ${name?text}              text when name's value is not empty;
+ *   ${name:text}              text when it is empty;
+ *   ${name?{text}}, ${name:{text}}, ${name?{text}:{other}} (or
+ *                             ":other"): the same, braces taken off,
+ *                             blanks around them ignored;
+ *   $$                        a dollar sign.
+ * A text that applies is expanded in turn.
+ *
+ * enum config_ref - what the caller's lookup says a name stands for:
+ *   CONFIG_REF_VALUE  *value, put in as it is;
+ *   CONFIG_REF_TEXT   *value, expanded in turn (one level deeper);
+ *   CONFIG_REF_KEEP   unknown here: the reference is copied as written;
+ *   CONFIG_REF_FAIL   the lookup has reported a problem: stop.
+ * A conditional asks only whether the value is empty (test true);
+ * *value NULL counts as empty.
+ */
+enum config_ref {
+	CONFIG_REF_VALUE,
+	CONFIG_REF_TEXT,
+	CONFIG_REF_KEEP,
+	CONFIG_REF_FAIL,
+};
+
+/*
+ * struct config_expander - the caller's side of config_expand.
+ *   lookup        what name (len bytes, not terminated) stands for;
+ *                 depth is the nesting level of the reference;
+ *   error         a syntax problem or too deep a nesting, as a sentence
+ *                 without file or line ("\"${x\": missing \"}\" after
+ *                 \"${\"");
+ *   arg           passed to both;
+ *   max_depth     deepest nesting followed (deeper is an error);
+ *   max_len       longest result, in bytes (longer is an error, so
+ *                 "a = $b $b, b = $c $c, ..." cannot fill the memory);
+ *                 0 for no limit;
+ *   keep_dollars  "$$" stays "$$", so the result is still main.cf text
+ *                 (for the importer's output), instead of becoming "$".
+ */
+struct config_expander {
+	enum config_ref (*lookup)(void *arg, const char *name, size_t len,
+				  bool test, int depth, const char **value);
+	void (*error)(void *arg, const char *what);
+	void *arg;
+	int max_depth;
+	size_t max_len;
+	bool keep_dollars;
+};
+
+/*
+ * config_expand - s with its references replaced, malloc'd; depth is
+ * the nesting level of s (0 for a parameter's own value). NULL after a
+ * problem was reported through error or lookup, or when out of memory
+ * (nothing reported). Never logs by itself.
+ */
+char *config_expand(const char *s, int depth,
+		    const struct config_expander *x);
+
+/*
  * config_duration - parse "30", "30s", "5m", "2h", "1d", "1w" into
  * seconds. 0, or -1 with *why set to a static reason.
  */
