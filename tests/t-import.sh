@@ -9,6 +9,9 @@
 # with its table paths pointed at rules/, must pass `mxwalld -n` (tables
 # opened) and mean what the seed meant: the seed's client_check and
 # sender_check answer through the imported configuration's tables.
+# A main.cf that keeps its lists in $name references imports with them
+# expanded, as postconf expands them, and passes `mxwalld -n`; a loop of
+# references is a note.
 #
 # No root, no network.
 . "$(dirname "$0")/lab/lib.sh"
@@ -96,6 +99,82 @@ t_eq "seed: reject_unknown_client became a rule on \"unknown\"" \
 t_match "seed: the sender table discards PC HOME mail" \
 	"$("$MXWALLCTL" query "regexp:$TOP/rules/sender_check" news@ms1.epaper.com.tw)" \
 	"^DISCARD PC HOME Spam$"
+
+# $name references are expanded as Postfix expands them: a restriction
+# list and an RBL list kept in parameters of their own, a table path
+# under $config_directory (the directory main.cf is in), conditionals.
+# postconf, reading the same main.cf, is the reference.
+X=$LABDIR/expand
+mkdir -p "$X"
+cp rules/client_check "$X/client_check"
+: >"$X/master.cf"
+cat >"$X/main.cf" <<'MAINCF'
+rbl_primary = zen.spamhaus.org=127.0.0.[2..11]
+rbl_sites = $rbl_primary*3, bl.spamcop.net*2, list.dnswl.org*-5
+use_psbl = yes
+local_checks = check_client_access regexp:$config_directory/client_check
+my_restrictions = permit_mynetworks, $local_checks,
+	reject_rbl_client ${rbl_primary},
+	${use_psbl?{reject_rbl_client psbl.surriel.com}:{}}
+	${no_such_switch?{reject_rbl_client b.barracudacentral.org}}
+smtpd_recipient_restrictions = $my_restrictions, reject_unauth_destination
+postscreen_dnsbl_sites = $rbl_sites
+postscreen_dnsbl_threshold = 3
+mynetworks = 127.0.0.0/8
+MAINCF
+"$MXWALLCTL" import-postfix "$X/main.cf" >"$X/mxwall.conf" 2>"$X/err"
+t_eq "expand: import exits 0, nothing on stderr" "$?:$(cat "$X/err")" "0:"
+t_eq "expand: client_checks names the expanded table path" \
+	"$(grep '^client_checks' "$X/mxwall.conf")" \
+	"client_checks = regexp:$X/client_check"
+t_eq "expand: dnsbl_sites names the expanded lists" \
+	"$(awk '/^dnsbl_sites/ { p = 1; print; next } p && /^ / { print; next }
+		{ p = 0 }' "$X/mxwall.conf" | tr -s ' \n' '  ')" \
+	"dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, psbl.surriel.com*3, bl.spamcop.net*2, list.dnswl.org*-5 "
+t_check "expand: no \$ left in the parameters" \
+	sh -c "! grep -v '^#' '$X/mxwall.conf' | grep -qF '\$'"
+t_match "expand: the unset switch is noted, its list left out" \
+	"$(cat "$X/mxwall.conf")" \
+	"main.cf, line 9: smtpd_recipient_restrictions: [$][{]no_such_switch[?].*: left out: main.cf does not set [$]no_such_switch"
+t_check "expand: barracuda (behind the unset switch) is not imported" \
+	sh -c "! grep -v '^#' '$X/mxwall.conf' | grep -q barracuda"
+res=$("$MXWALLD" -n -c "$X/mxwall.conf" 2>&1)
+t_eq "expand: mxwalld -n accepts the import (tables opened)" "$?" 0
+t_match "expand: mxwalld -n says OK" "$res" "configuration OK"
+
+# The same lists as Postfix's own expansion, where postconf is here.
+if command -v postconf >/dev/null 2>&1; then
+	pc_rcpt=$(postconf -c "$X" -x -h smtpd_recipient_restrictions 2>/dev/null)
+	pc_sites=$(postconf -c "$X" -x -h postscreen_dnsbl_sites 2>/dev/null)
+	ours=$(grep -v '^#' "$X/mxwall.conf")
+	missing="" n=0
+	for d in $(echo "$pc_rcpt" | tr ',' ' ' | awk '{
+		for (i = 1; i < NF; i++)
+			if ($i == "reject_rbl_client") print $(i + 1) }') \
+		 $(echo "$pc_sites" | tr ',' ' '); do
+		n=$((n + 1))
+		echo "$ours" | grep -qF -- "$d" || missing="$missing $d"
+	done
+	t_eq "expand: postconf's $n lists are all in dnsbl_sites" \
+		"$n:$missing" "5:"
+	t_eq "expand: postconf's client table is client_checks" \
+		"$(echo "$pc_rcpt" |
+		   sed -n 's/.*check_client_access \([^ ,]*\).*/\1/p')" \
+		"regexp:$X/client_check"
+else
+	t_skip "expand: postconf is not installed: no comparison with Postfix"
+fi
+
+# A loop is a note naming the parameters, not a hang.
+cat >"$X/loop.cf" <<'MAINCF'
+smtpd_client_restrictions = reject_rbl_client bl.spamcop.net, $a
+a = $b
+b = ${a}
+MAINCF
+res=$(timeout 10 "$MXWALLCTL" import-postfix "$X/loop.cf" 2>&1)
+t_eq "loop: import exits 0" "$?" 0
+t_match "loop: a note names the loop" "$res" \
+	"loop.cf, line 1: smtpd_client_restrictions: cannot be expanded: [$]a refers to itself: a [(]line 2[)] -> b [(]line 3[)] -> a: not imported"
 
 # A missing file is an error that says so.
 res=$("$MXWALLCTL" import-postfix /nonexistent/main.cf 2>&1)
