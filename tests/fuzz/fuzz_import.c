@@ -14,7 +14,7 @@
  * stronger promise than import.h makes, for exploring.
  *
  * FUZZ_SOURCES: lib/import.c lib/config.c lib/dnsbl_dead.c lib/table.c
- * FUZZ_SOURCES: lib/table_lines.c lib/addr.c lib/log.c
+ * FUZZ_SOURCES: lib/table_lines.c lib/addr.c lib/log.c lib/str.c
  * FUZZ_LIBS: -lpcre2-8
  */
 #include "config.h"
