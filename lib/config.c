@@ -325,8 +325,9 @@ static int exp_cond_text(const char *s, const char *p, const char *end,
 	if (q == end)
 		return 0;
 	if (r->op != '?' || *q != ':')
-		return exp_error(x, "\"%s\": unexpected \"%.*s\" after \"{%.*s}\"",
-				 s, (int)(end - q), q, (int)r->tlen, r->text);
+		return exp_error(x, "\"%s\": unexpected \"%.*s\" after "
+				 "\"{%.*s}\"", s, (int)(end - q), q,
+				 (int)r->tlen, r->text);
 	q = exp_blanks(q + 1, end);
 	if (q < end && *q == '{') {
 		c = exp_close(q, end);
@@ -346,6 +347,9 @@ static int exp_cond_text(const char *s, const char *p, const char *end,
 /*
  * exp_parse - the reference at p (a '$' not followed by '$') of s into
  * r. -1 after reporting a syntax problem.
+ * XXX Postfix 3's relational forms (${{text} == {text} ? {a} : {b}},
+ * also <, <=, ... and their "level" variants) are reported as a bad
+ * parameter name; reading them needs a small expression parser here.
  */
 static int exp_parse(const char *s, const char *p, struct exp_ref *r,
 		     const struct config_expander *x)
@@ -362,8 +366,9 @@ static int exp_parse(const char *s, const char *p, struct exp_ref *r,
 		r->nlen = (size_t)(q - r->name);
 		r->next = q;
 		if (r->nlen == 0)
-			return exp_error(x, "\"%s\": \"$\" without a parameter "
-					 "name (write $$ for a dollar sign)", s);
+			return exp_error(x, "\"%s\": \"$\" without a "
+					 "parameter name (write $$ for a "
+					 "dollar sign)", s);
 		return 0;
 	}
 	open = p[1];

@@ -131,6 +131,12 @@ static const char *const import_takes_arg[] = {
  * host: the smtpd restriction lists are empty by default (since Postfix
  * 2.10 for smtpd_recipient_restrictions). config_directory is handled
  * apart: it is the directory main.cf is read from.
+ * XXX Any other name main.cf does not set is left unexpanded and the
+ * restriction that uses it left out, because the importer cannot tell a
+ * Postfix parameter with a host- or build-dependent default
+ * ($myhostname, $daemon_directory) from a name Postfix expands to
+ * nothing; a table of Postfix's built-in parameter names would let the
+ * second kind expand to nothing, as Postfix does.
  */
 static const char *const import_empty_defaults[] = {
 	"smtpd_client_restrictions", "smtpd_helo_restrictions",
@@ -795,8 +801,8 @@ static void read_postscreen(struct imp *im, FILE *out)
 		fprintf(out, "dnsbl_timeout = %s\n", v);
 	if ((line = set_at(im, "postscreen_allowlist_interfaces")) ||
 	    (line = set_at(im, "postscreen_whitelist_interfaces")))
-		note(im, line, "postscreen_allowlist_interfaces (or its old name "
-		     "postscreen_whitelist_interfaces): not carried over: "
+		note(im, line, "postscreen_allowlist_interfaces (or its old "
+		     "name postscreen_whitelist_interfaces): not carried over: "
 		     "mxwall protects the interfaces in its interfaces "
 		     "parameter");
 	if ((line = set_at(im, "postscreen_blacklist_action")) ||

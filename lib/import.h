@@ -26,7 +26,15 @@
  * Every other restriction is listed in a comment with the reason it is
  * not carried over, so each one of the input is accounted for. Lists
  * known to be dead or to list everything (dnsbl_dead.h) are left out with
- * a comment; a replaced list is swapped for its replacement.
+ * a comment; a replaced list is swapped for its replacement. Each comment
+ * names the main.cf line it is about.
+ *
+ * $name references in the values read are expanded as Postfix expands
+ * them (config_expand) against the same main.cf, before lists are split;
+ * config_directory defaults to the file's directory, the restriction
+ * lists to empty; a restriction that uses any other name main.cf does
+ * not set is left out with a comment, and so is a value that cannot be
+ * expanded (a loop of references, a syntax error).
  *
  * Reads the file only; writes text to out; never exits.
  */

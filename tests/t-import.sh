@@ -130,12 +130,14 @@ t_eq "expand: client_checks names the expanded table path" \
 t_eq "expand: dnsbl_sites names the expanded lists" \
 	"$(awk '/^dnsbl_sites/ { p = 1; print; next } p && /^ / { print; next }
 		{ p = 0 }' "$X/mxwall.conf" | tr -s ' \n' '  ')" \
-	"dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, psbl.surriel.com*3, bl.spamcop.net*2, list.dnswl.org*-5 "
+	"dnsbl_sites = zen.spamhaus.org=127.0.0.[2..11]*3, psbl.surriel.com*3,\
+ bl.spamcop.net*2, list.dnswl.org*-5 "
 t_check "expand: no \$ left in the parameters" \
 	sh -c "! grep -v '^#' '$X/mxwall.conf' | grep -qF '\$'"
 t_match "expand: the unset switch is noted, its list left out" \
 	"$(cat "$X/mxwall.conf")" \
-	"main.cf, line 9: smtpd_recipient_restrictions: [$][{]no_such_switch[?].*: left out: main.cf does not set [$]no_such_switch"
+	"main.cf, line 9: smtpd_recipient_restrictions: [$][{]no_such_switch[?].*:\
+ left out: main.cf does not set [$]no_such_switch"
 t_check "expand: barracuda (behind the unset switch) is not imported" \
 	sh -c "! grep -v '^#' '$X/mxwall.conf' | grep -q barracuda"
 res=$("$MXWALLD" -n -c "$X/mxwall.conf" 2>&1)
@@ -144,7 +146,8 @@ t_match "expand: mxwalld -n says OK" "$res" "configuration OK"
 
 # The same lists as Postfix's own expansion, where postconf is here.
 if command -v postconf >/dev/null 2>&1; then
-	pc_rcpt=$(postconf -c "$X" -x -h smtpd_recipient_restrictions 2>/dev/null)
+	pc_rcpt=$(postconf -c "$X" -x -h smtpd_recipient_restrictions \
+		2>/dev/null)
 	pc_sites=$(postconf -c "$X" -x -h postscreen_dnsbl_sites 2>/dev/null)
 	ours=$(grep -v '^#' "$X/mxwall.conf")
 	missing="" n=0
@@ -174,7 +177,8 @@ MAINCF
 res=$(timeout 10 "$MXWALLCTL" import-postfix "$X/loop.cf" 2>&1)
 t_eq "loop: import exits 0" "$?" 0
 t_match "loop: a note names the loop" "$res" \
-	"loop.cf, line 1: smtpd_client_restrictions: cannot be expanded: [$]a refers to itself: a [(]line 2[)] -> b [(]line 3[)] -> a: not imported"
+	"loop.cf, line 1: smtpd_client_restrictions: cannot be expanded:\
+ [$]a refers to itself: a [(]line 2[)] -> b [(]line 3[)] -> a: not imported"
 
 # A missing file is an error that says so.
 res=$("$MXWALLCTL" import-postfix /nonexistent/main.cf 2>&1)
