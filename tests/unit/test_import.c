@@ -6,7 +6,8 @@
  * Every import's output must also load as an mxwall.conf (tables not
  * opened).
  *
- * Writes its main.cf files to a temporary directory and removes them.
+ * Writes its main.cf files to a temporary directory, removed after the
+ * test whether it passed or not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -362,17 +363,37 @@ static void quiet(enum log_sev sev, const char *line)
 	(void)line;
 }
 
+/* The temporary directory of the import cases, and its main.cf. */
+static char tmpdir[] = "/tmp/test_import.XXXXXX";
+static char tmpfile_path[64];
+
+static int tmp_setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(tmpfile_path, sizeof(tmpfile_path), "%s/main.cf", tmpdir);
+	return 0;
+}
+
+/* tmp_teardown - runs after a failed case too, so nothing is left. */
+static int tmp_teardown(void **state)
+{
+	(void)state;
+	unlink(tmpfile_path);
+	rmdir(tmpdir);
+	return 0;
+}
+
 static void test_import_expansion(void **state)
 {
-	char dir[] = "/tmp/test_import.XXXXXX", path[64], err[256];
-	char want[2048], *text;
+	const char *dir = tmpdir, *path = tmpfile_path;
+	char want[2048], err[256], *text;
 	struct mx_config *cfg;
 	size_t i, k, len;
 	FILE *fp;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/main.cf", dir);
 	for (i = 0; i < sizeof(import_cases) / sizeof(import_cases[0]); i++) {
 		print_message("case: %s\n", import_cases[i].name);
 		fp = fopen(path, "w");
@@ -412,8 +433,6 @@ static void test_import_expansion(void **state)
 		config_free(cfg);
 		free(text);
 	}
-	unlink(path);
-	rmdir(dir);
 }
 
 int main(void)
@@ -421,7 +440,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_expand_max_len),
-		cmocka_unit_test(test_import_expansion),
+		cmocka_unit_test_setup_teardown(test_import_expansion,
+						tmp_setup, tmp_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
