@@ -208,6 +208,7 @@ struct imp_entry {
  *               config_directory when main.cf does not set it);
  *   file        path without its directory, for notes;
  *   e, ne       its "name = value" entries (the last one of a name wins);
+ *   byname      the entries sorted by name, a later one of a name first;
  *   chain       the entries being expanded, outermost first (nchain);
  *   why         the first problem met expanding the current value;
  *   at_param, at_line  the parameter being read, for notes;
@@ -239,7 +240,7 @@ static const char *const imp_names[I_NPARAMS] = {
 struct imp {
 	const char *path, *file;
 	char dir[4096];
-	struct imp_entry *e;
+	struct imp_entry *e, **byname;
 	int ne;
 	int chain[IMPORT_EXPAND_DEPTH + 2];
 	int nchain;
@@ -275,15 +276,46 @@ static void note(struct imp *im, int line, const char *fmt, ...)
 	sl_add(&im->notes, buf);
 }
 
-/* imp_find - the entry that sets name (len bytes), or -1. */
+/* key_cmp - name (len bytes, not terminated) against s, as strcmp. */
+static int key_cmp(const char *name, size_t len, const char *s)
+{
+	int c = strncmp(name, s, len);
+
+	if (c != 0)
+		return c;
+	return s[len] == 0 ? 0 : -1;
+}
+
+/* entry_order - by name, and a later entry of a name first. */
+static int entry_order(const void *a, const void *b)
+{
+	const struct imp_entry *x = *(struct imp_entry *const *)a;
+	const struct imp_entry *y = *(struct imp_entry *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * imp_find - the entry that sets name (len bytes) last, or -1; a binary
+ * search of byname[], so a main.cf with many names and many references
+ * is not read in quadratic time.
+ */
 static int imp_find(const struct imp *im, const char *name, size_t len)
 {
-	int i;
+	int lo = 0, hi = im->ne, mid;
 
-	for (i = im->ne - 1; i >= 0; i--)
-		if (strlen(im->e[i].name) == len &&
-		    strncmp(im->e[i].name, name, len) == 0)
-			return i;
+	while (lo < hi) { /* the first of byname[] not below name */
+		mid = lo + (hi - lo) / 2;
+		if (key_cmp(name, len, im->byname[mid]->name) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < im->ne && key_cmp(name, len, im->byname[lo]->name) == 0)
+		return (int)(im->byname[lo] - im->e);
 	return -1;
 }
 
@@ -329,6 +361,12 @@ static int imp_entries(struct imp *im, const struct lline *ll, int nll)
 		}
 		im->ne++;
 	}
+	im->byname = malloc(((size_t)im->ne + 1) * sizeof(*im->byname));
+	if (!im->byname)
+		return -1;
+	for (i = 0; i < im->ne; i++)
+		im->byname[i] = &im->e[i];
+	qsort(im->byname, (size_t)im->ne, sizeof(*im->byname), entry_order);
 	return 0;
 }
 
@@ -952,6 +990,7 @@ out:
 		free(im.e[k].expanded);
 	}
 	free(im.e);
+	free(im.byname);
 	lline_free(ll, nll);
 	free(text);
 	return rc;

@@ -204,6 +204,10 @@ static const struct {
 	  "smtpd_client_restrictions = permit_mynetworks, "
 	  "reject_rbl_client $rbl\n",
 	  { "\ndnsbl_sites = zen.example\n" }, "$" },
+	{ "a name set twice: the last value, as in Postfix",
+	  "rbl = a.example\nrbx = x.example\nrbl = b.example\n"
+	  "smtpd_client_restrictions = reject_rbl_client $rbl\n",
+	  { "\ndnsbl_sites = b.example\n" }, "a.example" },
 	{ "braces and parentheses",
 	  "one = a.example\ntwo = b.example\n"
 	  "smtpd_client_restrictions = reject_rbl_client ${one} "
