@@ -29,6 +29,12 @@
 /* Deepest chain of $name references followed. */
 #define CONFIG_EXPAND_DEPTH 32
 
+/*
+ * Longest value after expansion, in bytes: "p0 = $p1 $p1", "p1 = $p2
+ * $p2", ... doubles at each step, and 28 steps ran for minutes.
+ */
+#define CONFIG_EXPAND_MAX (1u << 20)
+
 const struct config_param config_params[CONF_NPARAMS] = {
 #define PARAM(name, type, def, min, max, choices, section, help) \
 	{ #name, CONF_T_##type, def, min, max, choices, CONF_SEC_##section, \
@@ -557,6 +563,7 @@ static int expand_param(struct loader *ld, int id, int depth)
 		.error = cf_exp_error,
 		.arg = &w,
 		.max_depth = CONFIG_EXPAND_DEPTH,
+		.max_len = CONFIG_EXPAND_MAX,
 	};
 	const char *text;
 

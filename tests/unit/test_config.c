@@ -217,6 +217,13 @@ static const struct diag_case {
 	{ "pf_table = $nft_table\nnft_table = $pf_table\n", 0, true,
 	  "warning: mxwall.conf, line 1: pf_table: refers to itself through "
 	  "$name references\n" },
+	/* Each step multiplies by 8: refused past 1 MiB, not run for minutes. */
+	{ "interfaces = $a\na = $b$b$b$b$b$b$b$b\nb = $c$c$c$c$c$c$c$c\n"
+	  "c = $d$d$d$d$d$d$d$d\nd = $e$e$e$e$e$e$e$e\n"
+	  "e = $f$f$f$f$f$f$f$f\nf = $g$g$g$g$g$g$g$g\n"
+	  "g = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 0, true,
+	  "warning: mxwall.conf, line 1: interfaces: expands to more than "
+	  "1048576 bytes\n" },
 	{ "dnsbl_sites = zen.example=127.0.0\n", 0, true,
 	  "warning: mxwall.conf, line 1: dnsbl_sites: \"zen.example=127.0.0\": "
 	  "reply filter \"127.0.0\" is not like 127.0.0.2 or "
