@@ -598,6 +598,41 @@ static bool table_is(const char *table, const char *type)
 	return strncmp(table, type, n) == 0 && table[n] == ':';
 }
 
+/*
+ * copy_scalar - write "mxname = v" for the Postfix parameter from, if v
+ * is a value mxname takes (a number or duration within its bounds);
+ * else leave it out with a note, so the output still loads.
+ */
+static void copy_scalar(struct imp *im, FILE *out, const char *from,
+			const char *v, const char *mxname)
+{
+	const struct config_param *cp = config_param_find(mxname);
+	const char *why = "is not a number";
+	char *end;
+	long n = 0;
+	bool ok;
+
+	if (!cp)
+		return;
+	if (cp->type == CONF_T_TIME) {
+		ok = config_duration(v, &n, &why) == 0;
+	} else {
+		n = strtol(v, &end, 10);
+		ok = end != v && *end == 0;
+	}
+	if (ok && (n < cp->min || n > cp->max)) {
+		ok = false;
+		why = "is out of range";
+	}
+	if (ok) {
+		fprintf(out, "%s = %s\n", mxname, v);
+		return;
+	}
+	note(im, set_at(im, from), "%s: \"%s\" %s; %s takes %ld..%ld%s: "
+	     "left out, mxwall's default applies", from, v, why, mxname,
+	     cp->min, cp->max, cp->type == CONF_T_TIME ? " seconds" : "");
+}
+
 /* add_site - a DNS list into dnsbl_sites/rhsbl_sites, dead ones left out. */
 static void add_site(struct imp *im, int line, enum imp_param which,
 		     const char *list, const char *arg, int weight,
@@ -784,7 +819,7 @@ static void read_list(struct imp *im, const char *list)
 /* read_postscreen - postscreen's DNS list and access list settings. */
 static void read_postscreen(struct imp *im, FILE *out)
 {
-	const char *v, *p, *ref;
+	const char *v, *p, *ref, *from;
 	bool bad = false;
 	int line = 0;
 	char *w;
@@ -822,21 +857,30 @@ static void read_postscreen(struct imp *im, FILE *out)
 			note(im, line, "postscreen_access_list: %s: not "
 			     "carried over: mxwall reads cidr tables there", w);
 	}
-	v = scalar_of(im, "postscreen_dnsbl_allowlist_threshold");
-	if (!v && !set_at(im, "postscreen_dnsbl_allowlist_threshold"))
-		v = scalar_of(im, "postscreen_dnsbl_whitelist_threshold");
+	from = "postscreen_dnsbl_allowlist_threshold";
+	v = scalar_of(im, from);
+	if (!v && !set_at(im, from)) {
+		from = "postscreen_dnsbl_whitelist_threshold";
+		v = scalar_of(im, from);
+	}
 	if (v)
-		fprintf(out, "dnsbl_allowlist_threshold = %s\n", v);
+		copy_scalar(im, out, from, v, "dnsbl_allowlist_threshold");
 	else if (im->allowlist)
 		fprintf(out, "dnsbl_allowlist_threshold = -1\n");
 	if ((v = scalar_of(im, "postscreen_dnsbl_min_ttl")))
-		fprintf(out, "dnsbl_min_ttl = %s\n", v);
-	if ((v = scalar_of(im, "postscreen_dnsbl_max_ttl")) ||
-	    (!set_at(im, "postscreen_dnsbl_max_ttl") &&
-	     (v = scalar_of(im, "postscreen_dnsbl_ttl"))))
-		fprintf(out, "dnsbl_max_ttl = %s\n", v);
+		copy_scalar(im, out, "postscreen_dnsbl_min_ttl", v,
+			    "dnsbl_min_ttl");
+	from = "postscreen_dnsbl_max_ttl";
+	v = scalar_of(im, from);
+	if (!v && !set_at(im, from)) {
+		from = "postscreen_dnsbl_ttl";
+		v = scalar_of(im, from);
+	}
+	if (v)
+		copy_scalar(im, out, from, v, "dnsbl_max_ttl");
 	if ((v = scalar_of(im, "postscreen_dnsbl_timeout")))
-		fprintf(out, "dnsbl_timeout = %s\n", v);
+		copy_scalar(im, out, "postscreen_dnsbl_timeout", v,
+			    "dnsbl_timeout");
 	if ((line = set_at(im, "postscreen_allowlist_interfaces")) ||
 	    (line = set_at(im, "postscreen_whitelist_interfaces")))
 		note(im, line, "postscreen_allowlist_interfaces (or its old "

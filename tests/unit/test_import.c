@@ -329,6 +329,18 @@ static const struct {
 	  { "#   main.cf, line 1: postscreen_dnsbl_min_ttl: $ttl: left out: "
 	    "main.cf does not set $ttl," },
 	  "dnsbl_min_ttl =" },
+	{ "single values mxwall cannot take are left out",
+	  "postscreen_dnsbl_max_ttl = mpe\npostscreen_dnsbl_min_ttl = 30s\n"
+	  "postscreen_dnsbl_timeout = 900\n"
+	  "postscreen_dnsbl_whitelist_threshold = -2\n",
+	  { "\ndnsbl_min_ttl = 30s\n", "\ndnsbl_allowlist_threshold = -2\n",
+	    "#   main.cf, line 1: postscreen_dnsbl_max_ttl: \"mpe\" is not a "
+	    "duration (a number with unit s, m, h, d or w); dnsbl_max_ttl "
+	    "takes 1..2592000 seconds: left out, mxwall's default applies\n",
+	    "#   main.cf, line 3: postscreen_dnsbl_timeout: \"900\" is out of "
+	    "range; dnsbl_timeout takes 1..300 seconds: left out, mxwall's "
+	    "default applies\n" },
+	  "dnsbl_max_ttl =" },
 	{ "a value that doubles at every step stops",
 	  "a0 = $a1 $a1\na1 = $a2 $a2\na2 = $a3 $a3\na3 = $a4 $a4\n"
 	  "a4 = $a5 $a5\na5 = $a6 $a6\na6 = $a7 $a7\na7 = $a8 $a8\n"
