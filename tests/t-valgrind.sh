@@ -65,6 +65,9 @@ pin_path = $LAB_BPFFS/mx"
 fi
 mkdir -p "$D/state" "$D/pf"
 chown mxwall "$D/state"
+# The reloads read the tables as mxwall, which may not reach the
+# checkout (a clone under a 0700 directory): give it copies.
+cp "$TOP/rules/client_check" "$TOP/rules/sender_check" "$D/"
 cat >"$D/mxwall.conf" <<EOF
 backend = $BACKEND
 $KERNEL
@@ -78,8 +81,8 @@ dns_servers = 127.0.0.1:53
 dnsbl_sites = bl.test
 dnsbl_timeout = 5s
 policy_verdict_wait = 10s
-client_checks = regexp:$TOP/rules/client_check
-sender_checks = regexp:$TOP/rules/sender_check
+client_checks = regexp:$D/client_check
+sender_checks = regexp:$D/sender_check
 EOF
 
 # ---- start under valgrind ----
