@@ -753,16 +753,21 @@ static bool domain_ok(const char *d)
 	return label > 0;
 }
 
-/* parse_site - "domain[=filter][*weight]" into s; -1 after an error. */
-static int parse_site(struct loader *ld, int line, int id, const char *word,
-		      struct config_site *s)
+/*
+ * site_split - one "domain[=filter][*weight]" entry into s (domain lower
+ * case, trailing dots off). 0, or -1 with the reason in why.
+ */
+static int site_split(const char *word, struct config_site *s, char *why,
+		      size_t whylen)
 {
 	char *w = strdup(word), *star, *eq, *end;
 	long weight = 1;
 	size_t i;
 
-	if (!w)
+	if (!w) {
+		snprintf(why, whylen, "out of memory");
 		return -1;
+	}
 	star = strrchr(w, '*');
 	if (star) {
 		*star++ = 0;
@@ -770,8 +775,8 @@ static int parse_site(struct loader *ld, int line, int id, const char *word,
 		weight = strtol(star, &end, 10);
 		if (*star == 0 || *end || errno == ERANGE ||
 		    weight < -1000000 || weight > 1000000) {
-			cerr(ld, line, id, "weight \"%s\" is not a number",
-			     star);
+			snprintf(why, whylen, "weight \"%s\" is not a number",
+				 star);
 			goto fail;
 		}
 	}
@@ -779,8 +784,9 @@ static int parse_site(struct loader *ld, int line, int id, const char *word,
 	if (eq) {
 		*eq++ = 0;
 		if (!site_filter_ok(eq)) {
-			cerr(ld, line, id, "\"%s\": reply filter \"%s\" is not "
-			     "like 127.0.0.2 or 127.0.0.[2..11;14]", word, eq);
+			snprintf(why, whylen, "\"%s\": reply filter \"%s\" is "
+				 "not like 127.0.0.2 or 127.0.0.[2..11;14]",
+				 word, eq);
 			goto fail;
 		}
 	}
@@ -789,17 +795,37 @@ static int parse_site(struct loader *ld, int line, int id, const char *word,
 	for (i = 0; w[i]; i++)
 		w[i] = (char)tolower((unsigned char)w[i]);
 	if (!domain_ok(w)) {
-		cerr(ld, line, id, "\"%s\": \"%s\" is not a domain name", word,
-		     w);
+		snprintf(why, whylen, "\"%s\": \"%s\" is not a domain name",
+			 word, w);
 		goto fail;
 	}
-	s->domain = strdup(w);
-	s->filter = eq ? strdup(eq) : NULL;
-	s->weight = (int)weight;
+	if (s) {
+		s->domain = strdup(w);
+		s->filter = eq ? strdup(eq) : NULL;
+		s->weight = (int)weight;
+	}
 	free(w);
 	return 0;
 fail:
 	free(w);
+	return -1;
+}
+
+/* config_site_check - see config.h. */
+int config_site_check(const char *word, char *why, size_t whylen)
+{
+	return site_split(word, NULL, why, whylen);
+}
+
+/* parse_site - one dnsbl_sites/rhsbl_sites word into s, or an error. */
+static int parse_site(struct loader *ld, int line, int id, const char *word,
+		      struct config_site *s)
+{
+	char why[600];
+
+	if (site_split(word, s, why, sizeof(why)) == 0)
+		return 0;
+	cerr(ld, line, id, "%s", why);
 	return -1;
 }
 

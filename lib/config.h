@@ -199,6 +199,14 @@ struct mx_config *config_load_text(const char *name, const char *text,
 /* config_free - free cfg and everything it owns (NULL is fine). */
 void config_free(struct mx_config *cfg);
 
+/*
+ * config_site_check - whether word is a dnsbl_sites/rhsbl_sites entry
+ * mxwall takes ("domain[=filter][*weight]"): 0, or -1 with the reason in
+ * why (e.g. "\"x=1\": reply filter \"1\" is not like 127.0.0.2 or
+ * 127.0.0.[2..11;14]").
+ */
+int config_site_check(const char *word, char *why, size_t whylen);
+
 /* config_param_find - a parameter by name, or NULL. */
 const struct config_param *config_param_find(const char *name);
 

@@ -638,7 +638,7 @@ static void add_site(struct imp *im, int line, enum imp_param which,
 		     const char *list, const char *arg, int weight,
 		     const char *from)
 {
-	char domain[256], word[512];
+	char domain[256], word[512], why[600];
 	const struct dnsbl_dead *dead;
 	const char *filter = strchr(arg, '=');
 	size_t dlen = filter ? (size_t)(filter - arg) : strlen(arg);
@@ -664,6 +664,11 @@ static void add_site(struct imp *im, int line, enum imp_param which,
 	else
 		snprintf(word, sizeof(word), "%s%s*%d", domain,
 			 filter ? filter : "", weight);
+	if (config_site_check(word, why, sizeof(why)) < 0) {
+		note(im, line, "%s: %s %s: left out: %s", list, from, arg,
+		     why);
+		return;
+	}
 	sl_add(&im->out[which], word);
 }
 
@@ -827,15 +832,22 @@ static void read_postscreen(struct imp *im, FILE *out)
 	v = value_of(im, "postscreen_dnsbl_sites", &line);
 	for (p = v; p && (w = lline_word(&p, &bad)) != NULL; free(w)) {
 		char *star = strrchr(w, '*');
-		int weight = star ? atoi(star + 1) : 1;
+		int weight = 1;
+		char *end;
+		long n;
 
 		if ((ref = unresolved(w)) != NULL) {
 			note_unresolved(im, line, "postscreen_dnsbl_sites", w,
 					ref);
 			continue;
 		}
-		if (star)
+		/* A bad weight stays in the word: add_site names it. */
+		n = star ? strtol(star + 1, &end, 10) : 1;
+		if (star && end != star + 1 && *end == 0 && n >= -1000000 &&
+		    n <= 1000000) {
+			weight = (int)n;
 			*star = 0;
+		}
 		add_site(im, line, I_DNSBL_SITES, "postscreen_dnsbl_sites", w,
 			 weight, "site");
 		if (weight < 0)

@@ -341,6 +341,15 @@ static const struct {
 	    "range; dnsbl_timeout takes 1..300 seconds: left out, mxwall's "
 	    "default applies\n" },
 	  "dnsbl_max_ttl =" },
+	{ "a DNS list entry mxwall cannot take is left out",
+	  "postscreen_dnsbl_sites = zen.example*3, b.example=, c.example*x\n",
+	  { "\ndnsbl_sites = zen.example*3\n",
+	    "#   main.cf, line 1: postscreen_dnsbl_sites: site b.example=: "
+	    "left out: \"b.example=\": reply filter \"\" is not like "
+	    "127.0.0.2 or 127.0.0.[2..11;14]\n",
+	    "#   main.cf, line 1: postscreen_dnsbl_sites: site c.example*x: "
+	    "left out: weight \"x\" is not a number\n" },
+	  "c.example*0" },
 	{ "a value that doubles at every step stops",
 	  "a0 = $a1 $a1\na1 = $a2 $a2\na2 = $a3 $a3\na3 = $a4 $a4\n"
 	  "a4 = $a5 $a5\na5 = $a6 $a6\na6 = $a7 $a7\na7 = $a8 $a8\n"
