@@ -61,6 +61,13 @@
  */
 #define TABLE_REGEXP_NEST_MAX 20
 
+/*
+ * Most repetitions that copy a part able to match the empty string,
+ * nested: past three the work explodes ("^()++++b" takes 15 ms,
+ * "^()+++++b" does not finish).
+ */
+#define TABLE_REGEXP_CNEST_MAX 3
+
 /* Largest $N a result may name (pcre2 allows 65535 groups). */
 #define TABLE_MAX_SUB 99
 
@@ -425,10 +432,12 @@ static const char *regexp_bracket(const char *p)
  *             the empty string (regcomp's closures follow such runs);
  *   nest      the most repetitions wrapped around one part that can
  *             match the empty string ("(a*)*", "a**": 2);
+ *   cnest     the same, counting only repetitions that copy it ("+",
+ *             "{2}", "{1,}": "(a*)++" is 2);
  *   nullable  the part itself can match the empty string.
  */
 struct rx_part {
-	size_t copies, chain, nest;
+	size_t copies, chain, nest, cnest;
 	bool nullable;
 };
 
@@ -436,13 +445,13 @@ struct rx_part {
  * struct rx_group - one open group while regexp_cost reads a pattern:
  *   copies    the copies of its alternatives so far, added up;
  *   chain     the longest run found so far; run: the current one;
- *   nest      the deepest nest of its parts;
+ *   nest, cnest   the deepest nests of its parts;
  *   last      the latest part, to which repetitions still apply;
  *   seq_null  every part of the current alternative can match nothing;
  *   alt_null  some finished alternative can.
  */
 struct rx_group {
-	size_t copies, chain, run, nest;
+	size_t copies, chain, run, nest, cnest;
 	struct rx_part last;
 	bool have_last, seq_null, alt_null;
 };
@@ -460,6 +469,7 @@ static void rx_flush(struct rx_group *g)
 	g->chain = g->chain > g->run ? g->chain : g->run;
 	g->chain = g->chain > x->chain ? g->chain : x->chain;
 	g->nest = g->nest > x->nest ? g->nest : x->nest;
+	g->cnest = g->cnest > x->cnest ? g->cnest : x->cnest;
 	g->seq_null = g->seq_null && x->nullable;
 	g->have_last = false;
 }
@@ -474,6 +484,7 @@ static struct rx_part rx_close(struct rx_group *g)
 	part.copies = g->copies ? g->copies : 1;
 	part.chain = g->chain;
 	part.nest = g->nest;
+	part.cnest = g->cnest;
 	return part;
 }
 
@@ -498,6 +509,8 @@ static void rx_repeat(struct rx_group *g, size_t min, size_t max)
 	x->copies = copies_mul(x->copies, n);
 	if (x->nullable || min == 0)
 		x->nest++;
+	if (x->nullable && n > 1)
+		x->cnest++;
 	if (x->nullable)
 		x->chain = copies_mul(unit, n);
 	else if (optional > x->chain)
@@ -576,7 +589,10 @@ static struct rx_part regexp_cost(const char *re, bool extended)
 		}
 		/* An atom: a character, an escaped one or a bracket. */
 		rx_flush(&g[depth]);
-		g[depth].last = (struct rx_part){ 1, 0, 0, false };
+		/* "^" and "$" match the empty string. */
+		g[depth].last = (struct rx_part){ 1, 0, 0, 0,
+						  extended && (*p == '^' ||
+							       *p == '$') };
 		g[depth].have_last = true;
 		if (*p == '[')
 			p = regexp_bracket(p);
@@ -632,7 +648,8 @@ static int regexp_compile(struct parse *ps, struct pat *pat, bool nosub,
 			    "(gigabytes of memory): write it with fewer",
 			    pat->re, TABLE_REGEXP_COPIES_MAX);
 	if (copies_mul(cost.copies, cost.chain) > TABLE_REGEXP_WORK_MAX ||
-	    cost.nest > TABLE_REGEXP_NEST_MAX)
+	    cost.nest > TABLE_REGEXP_NEST_MAX ||
+	    cost.cnest > TABLE_REGEXP_CNEST_MAX)
 		return perr(ps, "regular expression \"%s\": it repeats parts "
 			    "that can match nothing (x?, x*, x{0,n}, empty "
 			    "groups) so often that the C library's regcomp "

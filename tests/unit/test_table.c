@@ -147,6 +147,7 @@ static const struct lookup_case {
 	  1 },
 	{ "regexp", "/^(a?){400}b$/ optional\n", "ab", "optional", 1 },
 	{ "regexp", "/^b{1,30}{1,30}$/ bounds\n", "bbb", "bounds", 1 },
+	{ "regexp", "/^()+++b/ three\n", "b", "three", 1 },
 	{ "regexp", "/^()********************b$/ ${1}stars\n", "b", "stars", 1 },
 	{ "pcre", "/^(a{255}){300}$/ pcre2 bounds itself\n", "a", NULL, 0 },
 };
@@ -272,6 +273,11 @@ static const struct open_case {
 	  "groups) so often that the C library's regcomp would take seconds "
 	  "and gigabytes to compile it: write it with fewer: table not "
 	  "loaded" },
+	{ "regexp", T("/^()++++b/ X\n"),
+	  "%s, line 1: regular expression \"^()++++b\": it repeats parts "
+	  "that can match nothing (x?, x*, x{0,n}, empty groups) so often "
+	  "that the C library's regcomp would take seconds and gigabytes to "
+	  "compile it: write it with fewer: table not loaded" },
 	{ "regexp", T("/()+++++++++/ X\n"),
 	  "%s, line 1: regular expression \"()+++++++++\": it repeats "
 	  "parts that can match nothing (x?, x*, x{0,n}, empty groups) so "
