@@ -520,11 +520,13 @@ static void rx_repeat(struct rx_group *g, size_t min, size_t max)
 
 /*
  * regexp_cost - an estimate from above of what glibc's regcomp builds for
- * pattern re (extended or basic syntax): the copies of its parts, and the
+ * pattern re (extended or basic syntax): the copies of its parts, the
  * longest run of them that can match the empty string (regcomp's work on
- * closures grows with copies times that run). Each atom counts 1 and a
- * group what it holds; repetitions multiply (rx_repeat). Counts saturate
- * at SIZE_MAX.
+ * closures grows with copies times that run), and how deep repetitions
+ * nest around such parts. Each atom counts 1 and a group what it holds;
+ * repetitions multiply (rx_repeat). Counts saturate at SIZE_MAX.
+ * XXX Groups nested deeper than 63 are read as atoms, so for such a
+ * pattern the estimate is rough and may be too small.
  */
 static struct rx_part regexp_cost(const char *re, bool extended)
 {
@@ -589,10 +591,10 @@ static struct rx_part regexp_cost(const char *re, bool extended)
 		}
 		/* An atom: a character, an escaped one or a bracket. */
 		rx_flush(&g[depth]);
-		/* "^" and "$" match the empty string. */
+		/* "^" and "$" match the empty string (counted so in basic
+		 * syntax too, where they may be ordinary characters). */
 		g[depth].last = (struct rx_part){ 1, 0, 0, 0,
-						  extended && (*p == '^' ||
-							       *p == '$') };
+						  *p == '^' || *p == '$' };
 		g[depth].have_last = true;
 		if (*p == '[')
 			p = regexp_bracket(p);
