@@ -197,6 +197,11 @@ static void reason_text(const struct verdict *v, char *buf, size_t len)
 	char q[LOG_QUOTE_BUFSZ], q2[LOG_QUOTE_BUFSZ];
 
 	if (v->rule.table[0]) {
+		/*
+		 * XXX The table's own text is escaped like untrusted text, so
+		 * `mxwallctl why` shows UTF-8 in it as \xNN ("We can\xe2\x80
+		 * \x99t"); trusted text could keep printable UTF-8.
+		 */
 		log_quote(q, sizeof(q), v->rule.result, (size_t)-1);
 		log_quote(q2, sizeof(q2), v->rule.key, (size_t)-1);
 		snprintf(buf, len, "reason=%s table=%.120s line=%d "
