@@ -590,6 +590,22 @@ static const char *scalar_of(struct imp *im, const char *name)
 	return v;
 }
 
+/*
+ * scalar_or_old - scalar_of(*name), or, when main.cf does not set *name,
+ * scalar_of(old), its name in older Postfix versions; *name is set to
+ * the one the value came from.
+ */
+static const char *scalar_or_old(struct imp *im, const char **name,
+				 const char *old)
+{
+	const char *v = scalar_of(im, *name);
+
+	if (v || set_at(im, *name))
+		return v;
+	*name = old;
+	return scalar_of(im, old);
+}
+
 /* table_kind - "regexp", "pcre", "cidr", ... of a type:name word. */
 static bool table_is(const char *table, const char *type)
 {
@@ -870,12 +886,8 @@ static void read_postscreen(struct imp *im, FILE *out)
 			     "carried over: mxwall reads cidr tables there", w);
 	}
 	from = "postscreen_dnsbl_allowlist_threshold";
-	v = scalar_of(im, from);
-	if (!v && !set_at(im, from)) {
-		from = "postscreen_dnsbl_whitelist_threshold";
-		v = scalar_of(im, from);
-	}
-	if (v)
+	if ((v = scalar_or_old(im, &from,
+			       "postscreen_dnsbl_whitelist_threshold")))
 		copy_scalar(im, out, from, v, "dnsbl_allowlist_threshold");
 	else if (im->allowlist)
 		fprintf(out, "dnsbl_allowlist_threshold = -1\n");
@@ -883,12 +895,7 @@ static void read_postscreen(struct imp *im, FILE *out)
 		copy_scalar(im, out, "postscreen_dnsbl_min_ttl", v,
 			    "dnsbl_min_ttl");
 	from = "postscreen_dnsbl_max_ttl";
-	v = scalar_of(im, from);
-	if (!v && !set_at(im, from)) {
-		from = "postscreen_dnsbl_ttl";
-		v = scalar_of(im, from);
-	}
-	if (v)
+	if ((v = scalar_or_old(im, &from, "postscreen_dnsbl_ttl")))
 		copy_scalar(im, out, from, v, "dnsbl_max_ttl");
 	if ((v = scalar_of(im, "postscreen_dnsbl_timeout")))
 		copy_scalar(im, out, "postscreen_dnsbl_timeout", v,
